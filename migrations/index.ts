@@ -1,0 +1,4 @@
+import { Platform1764133200000 } from './1764133200000-platform';
+
+/** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
+export const ALL_MIGRATIONS = [Platform1764133200000];

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { ConfigValidationError } from '../platform/config/app-config';
+import { DataDirLockedError } from '../platform/database/data-dir-lock';
+import { withAppContext } from './cli-context';
+import { clientsCommand } from './commands/clients.command';
+
+const program = new Command('revops-hub')
+  .description('RevOps Hub management commands (npm run cli -- <command>)')
+  .showHelpAfterError();
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations (start-up does this too)')
+  .action(async () => {
+    await withAppContext(async () => console.log('Database schema is up to date.'));
+  });
+
+program.addCommand(clientsCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigValidationError || err instanceof DataDirLockedError) {
+    console.error(err.message);
+  } else if (err instanceof Error && err.name === 'AppException') {
+    console.error(`Error: ${err.message}`);
+  } else {
+    console.error(err);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,7 @@
+import type { Type } from '@nestjs/common';
+
+/**
+ * Feature modules, each a folder under src/modules with its entities, services, controllers and
+ * tests. Adding one to this list is all it takes to plug it in (docs/ARCHITECTURE.md).
+ */
+export const FEATURE_MODULES: Type[] = [];
