@@ -28,6 +28,9 @@ class ProbeController {
 @Module({ controllers: [ProbeController] })
 class ProbeModule {}
 
+/** The same key with its last character changed (to a different one, whatever it was). */
+const tamper = (key: string) => key.slice(0, -1) + (key.endsWith('x') ? 'y' : 'x');
+
 describe('Authentication and authorization', () => {
   let t: TestApp;
   let client: TestClient;
@@ -96,38 +99,26 @@ describe('Authentication and authorization', () => {
 
   it('refuses a wrong secret, an unknown client and a wrong grant', async () => {
     expect401(
-      await t
-        .http()
-        .post('/oauth/token')
-        .type('form')
-        .send({
-          grant_type: 'client_credentials',
-          client_id: client.clientId,
-          client_secret: 'nope',
-        }),
+      await t.http().post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: client.clientId,
+        client_secret: 'nope',
+      }),
       /Invalid client credentials/,
     );
     expect401(
-      await t
-        .http()
-        .post('/oauth/token')
-        .type('form')
-        .send({
-          grant_type: 'client_credentials',
-          client_id: 'rhc_unknown',
-          client_secret: client.clientSecret,
-        }),
+      await t.http().post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: 'rhc_unknown',
+        client_secret: client.clientSecret,
+      }),
       /Invalid client credentials/,
     );
-    const grant = await t
-      .http()
-      .post('/oauth/token')
-      .type('form')
-      .send({
-        grant_type: 'password',
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-      });
+    const grant = await t.http().post('/oauth/token').type('form').send({
+      grant_type: 'password',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+    });
     expect(grant.status).toBe(400);
     expect(grant.body.error.details).toEqual([
       { field: 'grant_type', message: 'grant_type must be client_credentials' },
@@ -145,10 +136,7 @@ describe('Authentication and authorization', () => {
       /Invalid access token/,
     );
     expect401(
-      await t
-        .http()
-        .get('/v1/test-auth/read')
-        .set('X-API-Key', client.apiKey.slice(0, -1) + 'x'),
+      await t.http().get('/v1/test-auth/read').set('X-API-Key', tamper(client.apiKey)),
       /Invalid API key/,
     );
     const res = await t.http().get('/v1/test-auth/read');
