@@ -8,6 +8,7 @@ import { CryptoModule } from './platform/crypto/crypto.module';
 import { DatabaseModule, DatabaseModuleOptions } from './platform/database/database.module';
 import { HealthController } from './platform/health/health.controller';
 import { EnvelopeInterceptor } from './platform/http/envelope.interceptor';
+import { UnknownQueryInterceptor } from './platform/http/unknown-query.interceptor';
 import { JobsModule } from './platform/jobs/jobs.module';
 import { LoggingModule } from './platform/logging/logging.module';
 import { WorkspaceModule } from './platform/workspace/workspace.module';
@@ -35,7 +36,11 @@ export class AppModule {
         ...extraModules,
       ],
       controllers: [HealthController],
-      providers: [BootstrapService, { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor }],
+      providers: [
+        BootstrapService,
+        { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
     };
   }
 }

@@ -103,6 +103,11 @@ describe('The error envelope and malformed input', () => {
     expect(query.body.error.details).toEqual([
       { field: 'colour', message: 'unknown parameter colour' },
     ]);
+    const noDto = await api().get('/v1/workspace?expand=all');
+    expectEnvelope(noDto, 400, 'VALIDATION_ERROR');
+    expect(noDto.body.error.details).toEqual([
+      { field: 'expand', message: 'unknown parameter expand' },
+    ]);
     const body = await api().post('/v1/test-errors').send({ name: 'a', is_admin: true });
     expectEnvelope(body, 400, 'VALIDATION_ERROR');
   });

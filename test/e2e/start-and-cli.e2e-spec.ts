@@ -103,14 +103,11 @@ describe('Starting the built service and the CLI', () => {
       const credsFile = join(dir, 'data', 'quickstart-credentials.json');
       expect(statSync(credsFile).mode & 0o077).toBe(0);
       const creds = JSON.parse(readFileSync(credsFile, 'utf8'));
-      const token = await request(service.url)
-        .post('/oauth/token')
-        .type('form')
-        .send({
-          grant_type: 'client_credentials',
-          client_id: creds.client_id,
-          client_secret: creds.client_secret,
-        });
+      const token = await request(service.url).post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: creds.client_id,
+        client_secret: creds.client_secret,
+      });
       expect(token.status).toBe(200);
       const ws = await request(service.url)
         .get('/v1/workspace')

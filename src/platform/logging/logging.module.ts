@@ -19,12 +19,10 @@ import { AppConfig } from '../config/app-config';
             (req as IncomingMessage & { id?: string }).id ?? 'unknown',
           customAttributeKeys: { reqId: 'request_id' },
           redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-          autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+          quietReqLogger: true,
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({
-              method: req.method,
-              url: req.url,
-            }),
+            req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+            res: (res: { statusCode: number }) => ({ status: res.statusCode }),
           },
           base: { service: 'revops-hub' },
           timestamp: () => `,"time":"${new Date().toISOString()}"`,
