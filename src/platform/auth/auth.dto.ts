@@ -5,16 +5,16 @@ import {
   IsArray,
   IsDate,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
+import { PaginationDto } from '../http/pagination.dto';
 import { Scope, SCOPES } from './auth.types';
+
+export { PageQueryDto, PaginationDto } from '../http/pagination.dto';
 
 export class TokenRequestDto {
   @ApiProperty({ enum: ['client_credentials'], example: 'client_credentials' })
@@ -61,23 +61,6 @@ export class TokenResponseDto {
 
   @ApiProperty({ example: 'read write admin' })
   scope: string;
-}
-
-export class PageQueryDto {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 50;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
 }
 
 export class CreateApiKeyDto {
@@ -144,20 +127,6 @@ export class CreatedApiKeyDto extends ApiKeyDto {
     example: 'rhk_Xy12AbCd34Ef_...',
   })
   api_key: string;
-}
-
-export class PaginationDto {
-  @ApiProperty({ example: 15 })
-  total: number;
-
-  @ApiProperty({ example: 50 })
-  limit: number;
-
-  @ApiProperty({ example: 0 })
-  offset: number;
-
-  @ApiProperty({ example: false })
-  has_more: boolean;
 }
 
 export class ApiKeyListDto {

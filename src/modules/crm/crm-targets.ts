@@ -1,0 +1,215 @@
+/**
+ * The canonical tables a sync can write, described once: each column's kind (which drives both
+ * validation and the SQL cast), its defaults, references to other records by external id, and
+ * which columns the demo-data generator may fill when the source leaves them empty.
+ */
+export type ColumnKind =
+  | { type: 'string'; max: number; values?: readonly string[] }
+  | { type: 'text' }
+  | { type: 'money' }
+  | { type: 'probability' }
+  | { type: 'int'; min?: number; max?: number }
+  | { type: 'bool' }
+  | { type: 'date' }
+  | { type: 'timestamp' }
+  | { type: 'currency' };
+
+export interface ColumnSpec {
+  kind: ColumnKind;
+  required?: boolean;
+  default?: string | number | boolean;
+  /** This column holds another record's external id; `idColumn` gets its uuid. */
+  ref?: { idColumn: string; table: string };
+  /** May be filled by the demo-data generator when the source has no value. */
+  generatable?: boolean;
+}
+
+export interface TargetSpec {
+  table: string;
+  columns: Record<string, ColumnSpec>;
+  /** Record a stage-history row when these columns change (opportunities). */
+  historyOn?: readonly string[];
+}
+
+const str = (max: number, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  kind: { type: 'string', max },
+  ...extra,
+});
+const ref = (table: string, idColumn: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  kind: { type: 'string', max: 255 },
+  ref: { table, idColumn },
+  ...extra,
+});
+const oneOf = (values: readonly string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({
+  kind: { type: 'string', max: 40, values },
+  ...extra,
+});
+
+export const OPPORTUNITY_STATUSES = ['open', 'won', 'lost'] as const;
+export const FORECAST_CATEGORIES = [
+  'pipeline',
+  'best_case',
+  'commit',
+  'closed',
+  'omitted',
+] as const;
+export const ACTIVITY_TYPES = ['call', 'meeting', 'email', 'task', 'note', 'sms'] as const;
+export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'converted', 'lost'] as const;
+
+export const CRM_TARGETS = {
+  users: {
+    table: 'crm_users',
+    columns: {
+      name: str(200, { required: true }),
+      email: str(320),
+      title: str(200),
+      role: oneOf(['rep', 'manager', 'admin', 'other'], { default: 'rep' }),
+      manager_external_id: ref('crm_users', 'manager_id'),
+      team: str(200),
+      office: str(200),
+      active: { kind: { type: 'bool' }, default: true },
+    },
+  },
+  accounts: {
+    table: 'accounts',
+    columns: {
+      name: str(300, { required: true }),
+      industry: str(100),
+      employees: { kind: { type: 'int', min: 0 } },
+      annual_revenue: { kind: { type: 'money' } },
+      segment: str(40),
+      country: str(100),
+      year_established: { kind: { type: 'int', min: 1000, max: 3000 } },
+      parent_external_id: ref('accounts', 'parent_account_id'),
+      owner_external_id: ref('crm_users', 'owner_id'),
+      is_customer: { kind: { type: 'bool' }, default: false },
+      arr: { kind: { type: 'money' } },
+      currency: { kind: { type: 'currency' }, default: 'USD' },
+    },
+  },
+  contacts: {
+    table: 'contacts',
+    columns: {
+      account_external_id: ref('accounts', 'account_id'),
+      owner_external_id: ref('crm_users', 'owner_id'),
+      first_name: str(150),
+      last_name: str(150),
+      email: str(320),
+      phone: str(40),
+      title: str(200),
+    },
+  },
+  products: {
+    table: 'products',
+    columns: {
+      name: str(200, { required: true }),
+      family: str(100),
+      list_price: { kind: { type: 'money' } },
+      currency: { kind: { type: 'currency' }, default: 'USD' },
+      active: { kind: { type: 'bool' }, default: true },
+    },
+  },
+  opportunities: {
+    table: 'opportunities',
+    columns: {
+      name: str(300, { required: true }),
+      account_external_id: ref('accounts', 'account_id'),
+      owner_external_id: ref('crm_users', 'owner_id'),
+      product_external_id: ref('products', 'product_id'),
+      amount: { kind: { type: 'money' }, generatable: true },
+      currency: { kind: { type: 'currency' }, default: 'USD' },
+      stage: str(100, { required: true }),
+      probability: { kind: { type: 'probability' }, generatable: true },
+      forecast_category: oneOf(FORECAST_CATEGORIES, { generatable: true }),
+      status: oneOf(OPPORTUNITY_STATUSES, { required: true }),
+      close_date: { kind: { type: 'date' }, generatable: true },
+      created_date: { kind: { type: 'date' }, generatable: true },
+      next_step: { kind: { type: 'text' }, generatable: true },
+      segment: str(40),
+      lead_source: str(100),
+    },
+    historyOn: ['stage', 'status', 'amount', 'close_date', 'forecast_category'],
+  },
+  opportunity_contacts: {
+    table: 'opportunity_contacts',
+    columns: {
+      opportunity_external_id: ref('opportunities', 'opportunity_id', { required: true }),
+      contact_external_id: ref('contacts', 'contact_id', { required: true }),
+      role: str(100),
+      is_primary: { kind: { type: 'bool' }, default: false },
+    },
+  },
+  leads: {
+    table: 'leads',
+    columns: {
+      name: str(200, { required: true }),
+      email: str(320),
+      phone: str(40),
+      company: str(200),
+      lead_source: str(40),
+      status: oneOf(LEAD_STATUSES, { default: 'new' }),
+      notes: { kind: { type: 'text' } },
+      owner_external_id: ref('crm_users', 'owner_id'),
+      source_created_at: { kind: { type: 'timestamp' } },
+    },
+  },
+  activities: {
+    table: 'activities',
+    columns: {
+      type: oneOf(ACTIVITY_TYPES, { required: true }),
+      subject: str(500),
+      direction: oneOf(['inbound', 'outbound']),
+      occurred_at: { kind: { type: 'timestamp' }, required: true },
+      duration_seconds: { kind: { type: 'int', min: 0 } },
+      opportunity_external_id: ref('opportunities', 'opportunity_id'),
+      account_external_id: ref('accounts', 'account_id'),
+      contact_external_id: ref('contacts', 'contact_id'),
+      lead_external_id: ref('leads', 'lead_id'),
+      owner_external_id: ref('crm_users', 'owner_id'),
+    },
+  },
+  quotas: {
+    table: 'quotas',
+    columns: {
+      user_external_id: ref('crm_users', 'user_id', { required: true }),
+      period_start: { kind: { type: 'date' }, required: true },
+      period_end: { kind: { type: 'date' }, required: true },
+      amount: { kind: { type: 'money' }, required: true },
+      currency: { kind: { type: 'currency' }, default: 'USD' },
+    },
+  },
+} as const satisfies Record<string, TargetSpec>;
+
+export type CrmTarget = keyof typeof CRM_TARGETS;
+export const CRM_TARGET_NAMES = Object.keys(CRM_TARGETS) as CrmTarget[];
+
+export type FieldValue = string | number | boolean | null;
+
+/** One canonical record as an engine produces it. */
+export interface CanonicalRecord {
+  externalId: string;
+  /** Column (snake_case) => value; an omitted column is null (or its default). */
+  fields: Record<string, FieldValue>;
+  /** The source record as received, kept so a mapping can be replayed without re-fetching. */
+  raw: unknown;
+  /** When the source says this state began (for stage history); defaults to the save time. */
+  changedAt?: string;
+}
+
+export const pgTypeOf = (kind: ColumnKind): string => {
+  switch (kind.type) {
+    case 'money':
+    case 'probability':
+      return 'numeric';
+    case 'int':
+      return 'int';
+    case 'bool':
+      return 'bool';
+    case 'date':
+      return 'date';
+    case 'timestamp':
+      return 'timestamptz';
+    default:
+      return 'text';
+  }
+};

@@ -1,0 +1,270 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import {
+  CanonicalRecord,
+  ColumnSpec,
+  CRM_TARGETS,
+  CrmTarget,
+  pgTypeOf,
+  TargetSpec,
+} from './crm-targets';
+
+export interface WriteScope {
+  workspaceId: string;
+  connectionId: string | null;
+  /** The provider the rows came from ('csv', 'hubspot', 'generated', ...). */
+  source: string;
+}
+
+export interface WriteResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** external id => row id, for the rows inserted or changed. */
+  changed: Map<string, string>;
+}
+
+export interface CompareResult {
+  wouldCreate: string[];
+  wouldUpdate: string[];
+  unchanged: number;
+}
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Stable JSON: keys sorted, so equal content always hashes equal. */
+function stable(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined,
+  );
+  return `{${entries
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`)
+    .join(',')}}`;
+}
+
+export function contentHash(record: CanonicalRecord): string {
+  return createHash('sha256')
+    .update(stable({ f: record.fields, r: record.raw }))
+    .digest('hex');
+}
+
+const columnsOf = (spec: TargetSpec) => Object.entries(spec.columns) as Array<[string, ColumnSpec]>;
+
+/**
+ * Writes canonical records set-based: one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+ * UPDATE per batch, which rewrites a row only when its content hash changed, then resolves
+ * references between records and records stage history, all on the caller's transaction.
+ * Other modules write the CRM tables only through this service.
+ */
+@Injectable()
+export class CrmWriterService {
+  private readonly upsertSql = new Map<CrmTarget, string>();
+
+  async upsert(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    records: CanonicalRecord[],
+  ): Promise<WriteResult> {
+    const result: WriteResult = { created: 0, updated: 0, unchanged: 0, changed: new Map() };
+    if (records.length === 0) return result;
+    const spec: TargetSpec = CRM_TARGETS[target];
+    const columns = columnsOf(spec);
+    const params: unknown[] = [
+      scope.workspaceId,
+      scope.connectionId,
+      scope.source,
+      records.map((r) => r.externalId),
+      records.map((r) => JSON.stringify(r.raw ?? {})),
+      records.map(contentHash),
+      ...columns.map(([name]) => records.map((r) => r.fields[name] ?? null)),
+    ];
+    const rows: Array<{ id: string; external_id: string; inserted: boolean }> = await manager.query(
+      this.sql(target),
+      params,
+    );
+    for (const row of rows) {
+      if (row.inserted) result.created++;
+      else result.updated++;
+      result.changed.set(row.external_id, row.id);
+    }
+    result.unchanged = records.length - rows.length;
+    if (rows.length > 0) {
+      const ids = rows.map((r) => r.id);
+      await this.resolveReferences(manager, scope, target, { ids });
+      if (spec.historyOn) await this.recordHistory(manager, scope, records, result.changed);
+    }
+    return result;
+  }
+
+  /** What an upsert would do, without writing (dry runs). */
+  async compare(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    records: CanonicalRecord[],
+  ): Promise<CompareResult> {
+    const table = CRM_TARGETS[target].table;
+    const existing: Array<{ external_id: string; content_hash: string; deleted: boolean }> =
+      await manager.query(
+        `SELECT external_id, content_hash, deleted_at IS NOT NULL AS deleted FROM ${table}
+        WHERE workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+          AND external_id = ANY($3::text[])`,
+        [scope.workspaceId, scope.connectionId, records.map((r) => r.externalId)],
+      );
+    const byId = new Map(existing.map((e) => [e.external_id, e]));
+    const out: CompareResult = { wouldCreate: [], wouldUpdate: [], unchanged: 0 };
+    for (const r of records) {
+      const row = byId.get(r.externalId);
+      if (!row) out.wouldCreate.push(r.externalId);
+      else if (row.deleted || row.content_hash !== contentHash(r))
+        out.wouldUpdate.push(r.externalId);
+      else out.unchanged++;
+    }
+    return out;
+  }
+
+  /**
+   * Fills uuid references from external ids: for the given rows, or (no ids) for every row of
+   * the connection whose reference is still dangling, e.g. deals synced before their account.
+   * Also re-points the references of other tables that wait for rows of `target`.
+   */
+  async resolveReferences(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    only?: { ids: string[] },
+  ): Promise<void> {
+    const own = columnsOf(CRM_TARGETS[target]).filter(([, c]) => c.ref);
+    for (const [extColumn, column] of own) {
+      await this.resolve(
+        manager,
+        scope,
+        CRM_TARGETS[target].table,
+        extColumn,
+        column.ref!,
+        only?.ids,
+      );
+    }
+    if (only) return;
+    const table = CRM_TARGETS[target].table;
+    for (const other of Object.values(CRM_TARGETS) as TargetSpec[]) {
+      for (const [extColumn, column] of columnsOf(other)) {
+        if (column.ref?.table === table && other.table !== table) {
+          await this.resolve(manager, scope, other.table, extColumn, column.ref);
+        }
+      }
+    }
+  }
+
+  private async resolve(
+    manager: EntityManager,
+    scope: WriteScope,
+    table: string,
+    extColumn: string,
+    ref: { idColumn: string; table: string },
+    ids?: string[],
+  ): Promise<void> {
+    const sameConnection = `COALESCE(r.connection_id, '${ZERO_UUID}'::uuid) = COALESCE(t.connection_id, '${ZERO_UUID}'::uuid)`;
+    const scopeSql = ids
+      ? 't.id = ANY($2::uuid[])'
+      : `COALESCE(t.connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid) AND t.${ref.idColumn} IS NULL AND t.${extColumn} IS NOT NULL`;
+    await manager.query(
+      `UPDATE ${table} AS t SET ${ref.idColumn} = r.id
+         FROM ${ref.table} AS r
+        WHERE t.workspace_id = $1 AND ${scopeSql}
+          AND r.workspace_id = t.workspace_id AND ${sameConnection} AND r.external_id = t.${extColumn}
+          AND t.${ref.idColumn} IS DISTINCT FROM r.id`,
+      [scope.workspaceId, ids ?? scope.connectionId],
+    );
+    if (ids) {
+      // A reference the source removed, or pointed at a record we do not have, is cleared.
+      await manager.query(
+        `UPDATE ${table} AS t SET ${ref.idColumn} = NULL
+          WHERE t.workspace_id = $1 AND t.id = ANY($2::uuid[]) AND t.${ref.idColumn} IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM ${ref.table} r WHERE r.id = t.${ref.idColumn} AND r.external_id = t.${extColumn})`,
+        [scope.workspaceId, ids],
+      );
+    }
+  }
+
+  /** A stage-history row for every changed deal whose tracked fields differ from its last entry. */
+  private async recordHistory(
+    manager: EntityManager,
+    scope: WriteScope,
+    records: CanonicalRecord[],
+    changed: Map<string, string>,
+  ): Promise<void> {
+    const ids: string[] = [];
+    const times: Array<string | null> = [];
+    for (const r of records) {
+      const id = changed.get(r.externalId);
+      if (id) {
+        ids.push(id);
+        times.push(r.changedAt ?? null);
+      }
+    }
+    await manager.query(
+      `INSERT INTO opportunity_stage_history
+         (workspace_id, opportunity_id, changed_at, stage, status, amount, close_date, forecast_category, probability, source)
+       SELECT o.workspace_id, o.id, COALESCE(c.changed_at, now()), o.stage, o.status, o.amount, o.close_date,
+              o.forecast_category, o.probability, $2
+         FROM unnest($3::uuid[], $4::timestamptz[]) AS c(id, changed_at)
+         JOIN opportunities o ON o.id = c.id AND o.workspace_id = $1
+         LEFT JOIN LATERAL (
+           SELECT h.stage, h.status, h.amount, h.close_date, h.forecast_category FROM opportunity_stage_history h
+            WHERE h.opportunity_id = o.id ORDER BY h.changed_at DESC, h.created_at DESC LIMIT 1
+         ) AS last ON true
+        WHERE last.stage IS NULL
+           OR (last.stage, last.status, last.amount, last.close_date, last.forecast_category)
+              IS DISTINCT FROM (o.stage, o.status, o.amount, o.close_date, o.forecast_category)`,
+      [scope.workspaceId, scope.source, ids, times],
+    );
+  }
+
+  private sql(target: CrmTarget): string {
+    const cached = this.upsertSql.get(target);
+    if (cached) return cached;
+    const spec: TargetSpec = CRM_TARGETS[target];
+    const columns = columnsOf(spec);
+    const names = columns.map(([n]) => n);
+    const unnestArgs = [
+      '$4::text[]',
+      '$5::text[]',
+      '$6::text[]',
+      ...columns.map(([, c], i) => `$${i + 7}::${pgTypeOf(c.kind)}[]`),
+    ];
+    const alias = ['external_id', 'raw', 'content_hash', ...names];
+    const generatable = columns.filter(([, c]) => c.generatable).map(([n]) => n);
+    const hasGenerated = generatable.length > 0;
+    const set = names.map((n) =>
+      generatable.includes(n)
+        ? `${n} = CASE WHEN EXCLUDED.${n} IS NULL AND '${n}' = ANY(t.generated_fields) THEN t.${n} ELSE EXCLUDED.${n} END`
+        : `${n} = EXCLUDED.${n}`,
+    );
+    if (hasGenerated) {
+      // A generated value stays only while the source still has none.
+      set.push(
+        `generated_fields = ARRAY(SELECT f FROM unnest(t.generated_fields) AS f WHERE ${generatable
+          .map((n) => `(f = '${n}' AND EXCLUDED.${n} IS NULL)`)
+          .join(' OR ')})`,
+      );
+    }
+    const sql = `
+      INSERT INTO ${spec.table} AS t (workspace_id, connection_id, source, external_id, raw, content_hash, synced_at, ${names.join(', ')})
+      SELECT $1, $2, $3, u.external_id, u.raw::jsonb, u.content_hash, now(), ${names.map((n) => `u.${n}`).join(', ')}
+        FROM unnest(${unnestArgs.join(', ')}) AS u(${alias.join(', ')})
+      ON CONFLICT (workspace_id, COALESCE(connection_id, '${ZERO_UUID}'::uuid), external_id) DO UPDATE SET
+        source = EXCLUDED.source, raw = EXCLUDED.raw, content_hash = EXCLUDED.content_hash,
+        synced_at = now(), updated_at = now(), deleted_at = NULL,
+        ${set.join(',\n        ')}
+      WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash OR t.deleted_at IS NOT NULL
+      RETURNING t.id, t.external_id, (t.xmax = 0) AS inserted`;
+    this.upsertSql.set(target, sql);
+    return sql;
+  }
+}

@@ -1,0 +1,82 @@
+import type { CanonicalRecord, CrmTarget } from '../../crm/crm-targets';
+import type { CrmConnection } from '../entities/crm-connection.entity';
+import type { SyncMode, SyncRunOptions } from '../entities/sync-run.entity';
+import { SourceRateLimitedError } from '../sync.exception';
+
+/** What an engine sees of the run it serves. */
+export interface EngineContext<TCursor> {
+  connection: CrmConnection;
+  /** Decrypted credentials (never logged, never returned by the API). */
+  credentials: Record<string, string>;
+  entity: string;
+  mode: SyncMode;
+  options: SyncRunOptions;
+  /** The committed cursor of the last run (null on a full sync). */
+  cursor: TCursor | null;
+  /** When this run started: a delta window never extends past it. */
+  runStartedAt: Date;
+  /** Aborted when the run must stop (shutdown). */
+  signal: AbortSignal;
+  /** Engine-private state for the duration of the run (clients, file handles). */
+  state: Record<string, unknown>;
+}
+
+export interface FetchedBatch<TRaw, TCursor> {
+  records: TRaw[];
+  /** Where the next run continues once this batch is committed. */
+  cursor: TCursor;
+  /** Total records the source expects this run to see, when it knows (for progress). */
+  total?: number;
+}
+
+export type ErrorClass = 'rate_limited' | 'fatal';
+
+/**
+ * One CRM entity's sync: the narrow hooks a provider implements. The lifecycle around them
+ * (runs, strategy, validation, transactional save with a per-record fallback, cursor, counts,
+ * cleanup) is SyncRunnerService's, the same for every engine.
+ */
+export abstract class SyncEngine<TRaw = unknown, TCursor = unknown> {
+  abstract readonly provider: string;
+  /** The entities this engine serves, in the order `all` runs them. */
+  abstract readonly entities: readonly string[];
+  /** Whether `--since` means something to this engine. */
+  readonly supportsSince: boolean = false;
+
+  /** The canonical table an entity's records go to. */
+  abstract targetOf(entity: string): CrmTarget;
+
+  /** Whether this connection's settings enable the entity (`all` runs only those). */
+  isConfigured(_connection: CrmConnection, _entity: string): boolean {
+    return true;
+  }
+
+  /** Set up clients; runs before the first fetch. */
+  async initialize(_ctx: EngineContext<TCursor>): Promise<void> {}
+
+  /** Pages of source records, each with the cursor to store once it is committed. */
+  abstract fetch(ctx: EngineContext<TCursor>): AsyncIterable<FetchedBatch<TRaw, TCursor>>;
+
+  /** Maps one source record; throw RecordError for a record that cannot be mapped. */
+  abstract transform(
+    raw: TRaw,
+    ctx: EngineContext<TCursor>,
+  ): CanonicalRecord | CanonicalRecord[] | null;
+
+  /** An id to report a raw record by when it fails before it has a canonical external id. */
+  describe(raw: TRaw): string | null {
+    const r = raw as Record<string, unknown> | null;
+    const id = r && (r.id ?? r.external_id ?? r.externalId);
+    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+  }
+
+  classifyError(err: unknown): ErrorClass {
+    return err instanceof SourceRateLimitedError ||
+      (err as { name?: string })?.name === 'CrmRateLimitedError'
+      ? 'rate_limited'
+      : 'fatal';
+  }
+
+  /** Always runs, after success or failure. */
+  async cleanup(_ctx: EngineContext<TCursor>): Promise<void> {}
+}
