@@ -4,6 +4,8 @@ import { ConfigValidationError } from '../platform/config/app-config';
 import { DataDirLockedError } from '../platform/database/data-dir-lock';
 import { withAppContext } from './cli-context';
 import { clientsCommand } from './commands/clients.command';
+import { connectionsCommand } from './commands/connections.command';
+import { syncCommand } from './commands/sync.command';
 
 const program = new Command('revops-hub')
   .description('RevOps Hub management commands (npm run cli -- <command>)')
@@ -17,11 +19,13 @@ program
   });
 
 program.addCommand(clientsCommand());
+program.addCommand(connectionsCommand());
+program.addCommand(syncCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigValidationError || err instanceof DataDirLockedError) {
     console.error(err.message);
-  } else if (err instanceof Error && err.name === 'AppException') {
+  } else if (err instanceof Error && 'code' in err && 'details' in err) {
     console.error(`Error: ${err.message}`);
   } else {
     console.error(err);

@@ -107,7 +107,7 @@ export class SyncService implements OnModuleInit, OnApplicationBootstrap {
     const done: SyncRun[] = [];
     for (const entity of entities) {
       const lease = await this.locks.acquire(RunLockService.key(connection.id, entity));
-      if (!lease) throw new AlreadyRunningError(await this.activeRun(connection.id, entity));
+      if (!lease) throw new AlreadyRunningError(await this.activeRun(connection.id, entity, true));
       let run: SyncRun;
       try {
         run = await this.createRun(connection, entity, request, undefined, lease);
@@ -204,18 +204,30 @@ export class SyncService implements OnModuleInit, OnApplicationBootstrap {
     }
   }
 
-  private async activeRun(connectionId: string, entity: string): Promise<SyncRun> {
-    const run = await this.runs
-      .createQueryBuilder('r')
-      .where('r.connection_id = :connectionId AND r.entity = :entity', { connectionId, entity })
-      .andWhere("r.status IN ('queued', 'running')")
-      .getOne();
-    if (!run)
-      throw new SyncException(
-        'CONFLICT',
-        'The sync run finished while this trigger was being processed: trigger again',
-      );
-    return run;
+  /**
+   * The active run of a connection's entity. `starting`: the lock is held, so its run row is
+   * about to be committed by the process that holds it; give it a moment to appear.
+   */
+  private async activeRun(
+    connectionId: string,
+    entity: string,
+    starting = false,
+  ): Promise<SyncRun> {
+    for (let attempt = 0; attempt < (starting ? 40 : 1); attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      const run = await this.runs
+        .createQueryBuilder('r')
+        .where('r.connection_id = :connectionId AND r.entity = :entity', { connectionId, entity })
+        .andWhere("r.status IN ('queued', 'running')")
+        .getOne();
+      if (run) return run;
+    }
+    throw new SyncException(
+      'CONFLICT',
+      starting
+        ? `A ${entity} sync of connection ${connectionId} is starting in another process`
+        : 'The sync run finished while this trigger was being processed: trigger again',
+    );
   }
 
   private async abandonIfDead(run: SyncRun): Promise<void> {

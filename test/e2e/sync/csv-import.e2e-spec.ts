@@ -11,13 +11,11 @@ describe('CSV engine: importing the CRM data set', () => {
   beforeAll(async () => {
     t = await startTestApp();
     workspaceId = (await createClient(t)).workspaceId;
-    const connection = await t.app
-      .get(ConnectionsService)
-      .create(workspaceId, {
-        provider: 'csv',
-        name: 'maven',
-        settings: { folder: CRM_DATA_DIR, preset: 'maven-crm' },
-      });
+    const connection = await t.app.get(ConnectionsService).create(workspaceId, {
+      provider: 'csv',
+      name: 'maven',
+      settings: { folder: CRM_DATA_DIR, preset: 'maven-crm' },
+    });
     connectionId = connection.id;
   });
   afterAll(() => t.close());
@@ -33,16 +31,14 @@ describe('CSV engine: importing the CRM data set', () => {
     );
 
   const syncAll = () =>
-    t.app
-      .get(SyncService)
-      .runNow({
-        workspaceId,
-        provider: 'csv',
-        entity: 'all',
-        connectionId,
-        options: {},
-        trigger: 'cli',
-      });
+    t.app.get(SyncService).runNow({
+      workspaceId,
+      provider: 'csv',
+      entity: 'all',
+      connectionId,
+      options: {},
+      trigger: 'cli',
+    });
 
   it('yields exactly the file: 8,800 deals, 35 reps with managers and offices, 85 accounts, 7 products', async () => {
     const runs = await syncAll();
@@ -116,16 +112,14 @@ describe('CSV engine: importing the CRM data set', () => {
   });
 
   it('imports again without creating or updating anything', async () => {
-    const runs = await t.app
-      .get(SyncService)
-      .runNow({
-        workspaceId,
-        provider: 'csv',
-        entity: 'all',
-        connectionId,
-        options: { full: true },
-        trigger: 'cli',
-      });
+    const runs = await t.app.get(SyncService).runNow({
+      workspaceId,
+      provider: 'csv',
+      entity: 'all',
+      connectionId,
+      options: { full: true },
+      trigger: 'cli',
+    });
     for (const run of runs) {
       expect({ entity: run.entity, created: run.created, updated: run.updated }).toEqual({
         entity: run.entity,

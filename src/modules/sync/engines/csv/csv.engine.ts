@@ -107,18 +107,18 @@ export class CsvEngine extends SyncEngine<Row, CsvCursor> {
     if (previous?.complete) return; // unchanged since it was fully imported
     const start = previous?.offset ?? 0;
 
-    const parser = source
-      .open()
-      .pipe(
-        parse({
-          columns: true,
-          bom: true,
-          skip_empty_lines: true,
-          trim: false,
-          delimiter: settings.delimiter ?? ',',
-          relax_column_count: true,
-        }),
-      );
+    const parser = source.open().pipe(
+      parse({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        trim: false,
+        delimiter: settings.delimiter ?? ',',
+        // Exports mix Windows and Unix line ends more often than one would think.
+        record_delimiter: ['\r\n', '\n', '\r'],
+        relax_column_count: true,
+      }),
+    );
     let offset = 0;
     let batch: Row[] = [];
     let headerChecked = false;
