@@ -3,6 +3,7 @@ import { createApp } from './app.factory';
 import { ConfigValidationError, loadConfig } from './platform/config/app-config';
 import { BootstrapService } from './platform/bootstrap/bootstrap.service';
 import { DataDirLockedError } from './platform/database/data-dir-lock';
+import { DemoDataService } from './modules/demo/demo-data.service';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +23,20 @@ async function main(): Promise<void> {
       : `  Token:   create a client with "npm run cli -- clients create --workspace <slug>" (or set BOOTSTRAP_CLIENT_ID/SECRET), then POST ${base}/oauth/token`,
     '',
   ];
+  const demo = app.get(DemoDataService);
+  if (demo.wantedOnStart)
+    lines.push('  Demo data: loading in the background (the API answers meanwhile)...', '');
   process.stdout.write(lines.join('\n') + '\n');
+  if (demo.wantedOnStart) {
+    // After listen, so /health answers at once; the load takes a few seconds more.
+    demo.load().then(
+      (s) =>
+        process.stdout.write(
+          `  Demo data loaded in ${s.seconds.toFixed(1)} s: ${s.counts.opportunities} opportunities, ${s.counts.activities} activities (dates moved to end ${s.asOf}).\n`,
+        ),
+      (err) => console.error('Demo data could not be loaded:', err),
+    );
+  }
 }
 
 main().catch((err) => {

@@ -5,6 +5,7 @@ import { DataDirLockedError } from '../platform/database/data-dir-lock';
 import { withAppContext } from './cli-context';
 import { clientsCommand } from './commands/clients.command';
 import { connectionsCommand } from './commands/connections.command';
+import { demoCommand } from './commands/demo.command';
 import { syncCommand } from './commands/sync.command';
 
 const program = new Command('revops-hub')
@@ -21,6 +22,7 @@ program
 program.addCommand(clientsCommand());
 program.addCommand(connectionsCommand());
 program.addCommand(syncCommand());
+program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigValidationError || err instanceof DataDirLockedError) {

@@ -63,6 +63,8 @@ const columnsOf = (spec: TargetSpec) => Object.entries(spec.columns) as Array<[s
 @Injectable()
 export class CrmWriterService {
   private readonly upsertSql = new Map<CrmTarget, string>();
+  /** Rows inserted per table since its statistics were last refreshed, and the size then. */
+  private readonly growth = new Map<string, { inserted: number; baseline: number }>();
 
   async upsert(
     manager: EntityManager,
@@ -93,12 +95,31 @@ export class CrmWriterService {
       result.changed.set(row.external_id, row.id);
     }
     result.unchanged = records.length - rows.length;
-    if (rows.length > 0) {
-      const ids = rows.map((r) => r.id);
-      await this.resolveReferences(manager, scope, target, { ids });
-      if (spec.historyOn) await this.recordHistory(manager, scope, records, result.changed);
-    }
+    if (rows.length > 0 && spec.historyOn)
+      await this.recordHistory(manager, scope, records, result.changed);
+    await this.keepStatisticsFresh(manager, spec.table, result.created);
     return result;
+  }
+
+  /**
+   * A bulk load can grow a table from nothing to 100,000 rows within one run, long before
+   * autovacuum looks at it (and PGlite has no autovacuum): without fresh statistics the planner
+   * keeps plans made for an empty table and lookups turn into scans. So refresh them whenever a
+   * table has grown by half since the last time.
+   */
+  private async keepStatisticsFresh(
+    manager: EntityManager,
+    table: string,
+    inserted: number,
+  ): Promise<void> {
+    if (inserted === 0) return;
+    const g = this.growth.get(table) ?? { inserted: 0, baseline: 0 };
+    g.inserted += inserted;
+    this.growth.set(table, g);
+    if (g.inserted < Math.max(500, g.baseline / 2)) return;
+    await manager.query(`ANALYZE ${table}`);
+    g.baseline += g.inserted;
+    g.inserted = 0;
   }
 
   /** What an upsert would do, without writing (dry runs). */
@@ -129,67 +150,42 @@ export class CrmWriterService {
   }
 
   /**
-   * Fills uuid references from external ids: for the given rows, or (no ids) for every row of
-   * the connection whose reference is still dangling, e.g. deals synced before their account.
-   * Also re-points the references of other tables that wait for rows of `target`.
+   * Fills references still dangling after a run: rows that arrived before the record they point
+   * to (e.g. a rep before their manager, a deal before its account), in `target` and in every
+   * table that points at `target`.
    */
   async resolveReferences(
     manager: EntityManager,
     scope: WriteScope,
     target: CrmTarget,
-    only?: { ids: string[] },
   ): Promise<void> {
-    const own = columnsOf(CRM_TARGETS[target]).filter(([, c]) => c.ref);
-    for (const [extColumn, column] of own) {
-      await this.resolve(
-        manager,
-        scope,
-        CRM_TARGETS[target].table,
-        extColumn,
-        column.ref!,
-        only?.ids,
-      );
-    }
-    if (only) return;
     const table = CRM_TARGETS[target].table;
-    for (const other of Object.values(CRM_TARGETS) as TargetSpec[]) {
-      for (const [extColumn, column] of columnsOf(other)) {
-        if (column.ref?.table === table && other.table !== table) {
-          await this.resolve(manager, scope, other.table, extColumn, column.ref);
+    for (const spec of Object.values(CRM_TARGETS) as TargetSpec[]) {
+      for (const [extColumn, column] of columnsOf(spec)) {
+        if (column.ref && (spec.table === table || column.ref.table === table)) {
+          await this.resolveDangling(manager, scope, spec.table, extColumn, column.ref);
         }
       }
     }
   }
 
-  private async resolve(
+  private async resolveDangling(
     manager: EntityManager,
     scope: WriteScope,
     table: string,
     extColumn: string,
     ref: { idColumn: string; table: string },
-    ids?: string[],
   ): Promise<void> {
-    const sameConnection = `COALESCE(r.connection_id, '${ZERO_UUID}'::uuid) = COALESCE(t.connection_id, '${ZERO_UUID}'::uuid)`;
-    const scopeSql = ids
-      ? 't.id = ANY($2::uuid[])'
-      : `COALESCE(t.connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid) AND t.${ref.idColumn} IS NULL AND t.${extColumn} IS NOT NULL`;
     await manager.query(
       `UPDATE ${table} AS t SET ${ref.idColumn} = r.id
          FROM ${ref.table} AS r
-        WHERE t.workspace_id = $1 AND ${scopeSql}
-          AND r.workspace_id = t.workspace_id AND ${sameConnection} AND r.external_id = t.${extColumn}
-          AND t.${ref.idColumn} IS DISTINCT FROM r.id`,
-      [scope.workspaceId, ids ?? scope.connectionId],
+        WHERE t.workspace_id = $1 AND COALESCE(t.connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+          AND t.${ref.idColumn} IS NULL AND t.${extColumn} IS NOT NULL
+          AND r.workspace_id = t.workspace_id
+          AND COALESCE(r.connection_id, '${ZERO_UUID}'::uuid) = COALESCE(t.connection_id, '${ZERO_UUID}'::uuid)
+          AND r.external_id = t.${extColumn}`,
+      [scope.workspaceId, scope.connectionId],
     );
-    if (ids) {
-      // A reference the source removed, or pointed at a record we do not have, is cleared.
-      await manager.query(
-        `UPDATE ${table} AS t SET ${ref.idColumn} = NULL
-          WHERE t.workspace_id = $1 AND t.id = ANY($2::uuid[]) AND t.${ref.idColumn} IS NOT NULL
-            AND NOT EXISTS (SELECT 1 FROM ${ref.table} r WHERE r.id = t.${ref.idColumn} AND r.external_id = t.${extColumn})`,
-        [scope.workspaceId, ids],
-      );
-    }
   }
 
   /** A stage-history row for every changed deal whose tracked fields differ from its last entry. */
@@ -217,7 +213,8 @@ export class CrmWriterService {
          JOIN opportunities o ON o.id = c.id AND o.workspace_id = $1
          LEFT JOIN LATERAL (
            SELECT h.stage, h.status, h.amount, h.close_date, h.forecast_category FROM opportunity_stage_history h
-            WHERE h.opportunity_id = o.id ORDER BY h.changed_at DESC, h.created_at DESC LIMIT 1
+            WHERE h.workspace_id = o.workspace_id AND h.opportunity_id = o.id
+            ORDER BY h.changed_at DESC, h.created_at DESC LIMIT 1
          ) AS last ON true
         WHERE last.stage IS NULL
            OR (last.stage, last.status, last.amount, last.close_date, last.forecast_category)
@@ -254,9 +251,18 @@ export class CrmWriterService {
           .join(' OR ')})`,
       );
     }
+    // References are looked up as the rows go in; one not found yet (its record comes later in
+    // the same run) stays null until the run's final resolveReferences pass.
+    const refs = columns.filter(([, c]) => c.ref);
+    const refIds = refs.map(([, c]) => c.ref!.idColumn);
+    const refLookups = refs.map(
+      ([n, c]) =>
+        `(SELECT r.id FROM ${c.ref!.table} r WHERE r.workspace_id = $1 AND COALESCE(r.connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid) AND r.external_id = u.${n} LIMIT 1)`,
+    );
+    set.push(...refIds.map((id) => `${id} = EXCLUDED.${id}`));
     const sql = `
-      INSERT INTO ${spec.table} AS t (workspace_id, connection_id, source, external_id, raw, content_hash, synced_at, ${names.join(', ')})
-      SELECT $1, $2, $3, u.external_id, u.raw::jsonb, u.content_hash, now(), ${names.map((n) => `u.${n}`).join(', ')}
+      INSERT INTO ${spec.table} AS t (workspace_id, connection_id, source, external_id, raw, content_hash, synced_at, ${[...names, ...refIds].join(', ')})
+      SELECT $1, $2, $3, u.external_id, u.raw::jsonb, u.content_hash, now(), ${[...names.map((n) => `u.${n}`), ...refLookups].join(', ')}
         FROM unnest(${unnestArgs.join(', ')}) AS u(${alias.join(', ')})
       ON CONFLICT (workspace_id, COALESCE(connection_id, '${ZERO_UUID}'::uuid), external_id) DO UPDATE SET
         source = EXCLUDED.source, raw = EXCLUDED.raw, content_hash = EXCLUDED.content_hash,
