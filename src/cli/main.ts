@@ -6,7 +6,7 @@ import { withAppContext } from './cli-context';
 import { clientsCommand } from './commands/clients.command';
 import { connectionsCommand } from './commands/connections.command';
 import { demoCommand } from './commands/demo.command';
-import { syncCommand } from './commands/sync.command';
+import { runsCommand, syncCommand } from './commands/sync.command';
 
 const program = new Command('revops-hub')
   .description('RevOps Hub management commands (npm run cli -- <command>)')
@@ -22,6 +22,7 @@ program
 program.addCommand(clientsCommand());
 program.addCommand(connectionsCommand());
 program.addCommand(syncCommand());
+program.addCommand(runsCommand());
 program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

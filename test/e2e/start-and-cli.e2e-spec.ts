@@ -17,6 +17,8 @@ interface Running {
   url: string;
   output: () => string;
   readyMs: number;
+  /** Resolves when stdout contains the text; the milliseconds since the process started. */
+  waitForOutput: (text: string) => Promise<number>;
 }
 
 /** Environment of a fresh machine: nothing of ours set (PORT=0 only so parallel runs never clash). */
@@ -41,8 +43,24 @@ function startService(cwd: string, env: Record<string, string> = {}): Promise<Ru
       const match = /running on (http:\/\/localhost:\d+)/.exec(out);
       if (match) {
         child.stdout!.off('data', onData);
-        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-        resolve({ child, url: match[1], output: () => out, readyMs: Date.now() - started });
+        const waiters: Array<{ text: string; done: (ms: number) => void }> = [];
+        child.stdout!.on('data', (c: Buffer) => {
+          out += c.toString();
+          for (const w of waiters.filter((w) => out.includes(w.text))) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.done(Date.now() - started);
+          }
+        });
+        resolve({
+          child,
+          url: match[1],
+          output: () => out,
+          readyMs: Date.now() - started,
+          waitForOutput: (text) =>
+            out.includes(text)
+              ? Promise.resolve(Date.now() - started)
+              : new Promise((done) => waiters.push({ text, done })),
+        });
       }
     };
     child.stdout!.on('data', onData);
@@ -92,13 +110,15 @@ describe('Starting the built service and the CLI', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('starts on an empty directory with no environment, serves health, docs and a working token', async () => {
+  it('starts on an empty directory with no environment, serves health, docs, a working token and the demo data', async () => {
     const service = await startService(dir);
     try {
       const health = await request(service.url).get('/health');
       expect(health.status).toBe(200);
-      expect(service.readyMs).toBeLessThan(60_000);
+      expect(service.readyMs).toBeLessThan(10_000);
       expect(service.output()).toContain('/docs');
+      const demoMs = await service.waitForOutput('Demo data loaded');
+      expect(demoMs).toBeLessThan(60_000);
 
       const credsFile = join(dir, 'data', 'quickstart-credentials.json');
       expect(statSync(credsFile).mode & 0o077).toBe(0);

@@ -150,3 +150,48 @@ function printSummary(runs: SyncRun[], dryRun: boolean): void {
     ]),
   );
 }
+
+export function runsCommand(): Command {
+  return new Command('runs')
+    .description('Recent sync runs (from the CLI, cron and the admin API alike)')
+    .option('--workspace <slug>', 'workspace (default: the default workspace)')
+    .option('--limit <n>', 'how many', positiveInt, 20)
+    .action(async (opts: { workspace?: string; limit: number }) => {
+      await withAppContext(async (app) => {
+        const workspaces = app.get(WorkspaceService);
+        const workspace = opts.workspace
+          ? await workspaces.findBySlug(opts.workspace)
+          : await workspaces.ensureDefault('enterprise');
+        if (!workspace) throw new InvalidArgumentError(`no workspace "${opts.workspace}"`);
+        const [runs] = await app
+          .get(SyncRunsService)
+          .list(workspace.id, {}, Math.min(opts.limit, 100), 0);
+        printTable(
+          [
+            'queued at',
+            'trigger',
+            'provider',
+            'entity',
+            'status',
+            'processed',
+            'created',
+            'updated',
+            'failed',
+            'run id',
+          ],
+          runs.map((r) => [
+            r.queuedAt.toISOString().slice(0, 19),
+            r.trigger,
+            r.provider,
+            r.entity,
+            r.status,
+            String(r.processed),
+            String(r.created),
+            String(r.updated),
+            String(r.failed),
+            r.id,
+          ]),
+        );
+      });
+    });
+}
