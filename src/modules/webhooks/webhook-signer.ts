@@ -20,7 +20,7 @@ const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9
  * customer holds.
  */
 export function revopsSignature(secret: string, rawBody: string | Buffer): string {
-  return `sha256=${createHmac('sha256', Buffer.from(secret, 'latin1')).update(rawBody).digest('hex')}`;
+  return `sha256=${createHmac('sha256', Buffer.from(secret, 'utf8')).update(rawBody).digest('hex')}`;
 }
 
 /**

@@ -105,7 +105,7 @@ function ipv4AsHexGroups(address: string): string {
 const blocked = new BlockList();
 for (const [network, prefix] of IPV4_BLOCKED) {
   blocked.addSubnet(network, prefix, 'ipv4');
-  for (const embed of IPV4_EMBEDDINGS.slice(0,0)) blocked.addSubnet(...embed(network, prefix), 'ipv6');
+  for (const embed of IPV4_EMBEDDINGS) blocked.addSubnet(...embed(network, prefix), 'ipv6');
 }
 for (const [network, prefix] of IPV6_BLOCKED) blocked.addSubnet(network, prefix, 'ipv6');
 
