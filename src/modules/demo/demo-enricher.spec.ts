@@ -9,8 +9,8 @@ import {
 } from './demo-enricher';
 import { formatCents, parseDay, toCents } from './demo-values';
 
-// CI clones the repository next to `shared/`, as /work/main sits next to /work/shared here.
-const DATASET = path.join(__dirname, '../../../../shared/datasets/crm-sales-opportunities');
+// The project's copy of the data set (demo-data/), so the suite runs anywhere.
+const DATASET = path.join(__dirname, '../../../demo-data/crm-sales-opportunities');
 const AS_OF = '2026-11-22';
 const AS_OF_MS = Date.parse(`${AS_OF}T00:00:00Z`);
 const DAY = 86_400_000;

@@ -11,7 +11,7 @@ import {
 } from './webhook-signer';
 
 // Copied verbatim from the "Verifying Signatures" section of the API document
-// (shared/seeds/000_6a1fa3d9e0ef1735.txt): customers run exactly this, so we test exactly this.
+// (test/fixtures/seeds/000_6a1fa3d9e0ef1735.txt, a copy of shared/seeds/): customers run exactly this, so we test exactly this.
 const API_DOC_VERIFY_WEBHOOK = `import hmac
 import hashlib
 
@@ -24,8 +24,8 @@ def verify_webhook(payload, signature, secret):
     return hmac.compare_digest(f"sha256={expected}", signature)
 `;
 
-// CI clones the repository next to `shared/`, as /work/main sits next to /work/shared here.
-const API_DOCUMENT = path.join(__dirname, '../../../../shared/seeds/000_6a1fa3d9e0ef1735.txt');
+// The project's copy of the API document (test/fixtures/seeds/), so the suite runs anywhere.
+const API_DOCUMENT = path.join(__dirname, '../../../test/fixtures/seeds/000_6a1fa3d9e0ef1735.txt');
 
 // The receiver reads the raw body as text, as a Flask `request.get_data(as_text=True)` would.
 const PYTHON_HARNESS = `${API_DOC_VERIFY_WEBHOOK}

@@ -16,8 +16,8 @@ import {
   redisLimiterStore,
 } from './crm-http.client';
 
-// CI clones the repository next to `shared/`, as /work/main sits next to /work/shared here.
-const WIRE_FORMATS = path.join(__dirname, '../../../../../shared/wire-formats');
+// The project's copy of the CRM wire formats (test/fixtures/wire-formats/, from shared/).
+const WIRE_FORMATS = path.join(__dirname, '../../../../test/fixtures/wire-formats');
 
 interface Hit {
   method: string;
@@ -137,9 +137,7 @@ function hubspotClassifier(err: CrmHttpError): CrmErrorDecision {
 describe('CrmHttpClient', () => {
   beforeAll(() => {
     if (!existsSync(WIRE_FORMATS)) {
-      throw new Error(
-        `Wire formats not found at ${WIRE_FORMATS}: shared/ must sit next to the repo`,
-      );
+      throw new Error(`Wire formats not found at ${WIRE_FORMATS}: the fixtures are missing`);
     }
   });
 
