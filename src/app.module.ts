@@ -7,6 +7,7 @@ import { ConfigModule } from './platform/config/config.module';
 import { CryptoModule } from './platform/crypto/crypto.module';
 import { DatabaseModule, DatabaseModuleOptions } from './platform/database/database.module';
 import { HealthController } from './platform/health/health.controller';
+import { EventsModule } from './platform/events/events.module';
 import { EnvelopeInterceptor } from './platform/http/envelope.interceptor';
 import { UnknownQueryInterceptor } from './platform/http/unknown-query.interceptor';
 import { JobsModule } from './platform/jobs/jobs.module';
@@ -31,6 +32,7 @@ export class AppModule {
         CryptoModule,
         WorkspaceModule,
         JobsModule,
+        EventsModule,
         AuthModule,
         ...FEATURE_MODULES,
         ...extraModules,

@@ -2,9 +2,10 @@ import type { Type } from '@nestjs/common';
 import { CrmModule } from './crm/crm.module';
 import { DemoModule } from './demo/demo.module';
 import { SyncModule } from './sync/sync.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * Feature modules, each a folder under src/modules with its entities, services, controllers and
  * tests. Adding one to this list is all it takes to plug it in (docs/ARCHITECTURE.md).
  */
-export const FEATURE_MODULES: Type[] = [CrmModule, SyncModule, DemoModule];
+export const FEATURE_MODULES: Type[] = [CrmModule, SyncModule, DemoModule, WebhooksModule];

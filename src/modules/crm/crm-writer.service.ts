@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { EventPublisher } from '../../platform/events/event-publisher.service';
 import {
   CanonicalRecord,
   ColumnSpec,
@@ -62,6 +63,8 @@ const columnsOf = (spec: TargetSpec) => Object.entries(spec.columns) as Array<[s
  */
 @Injectable()
 export class CrmWriterService {
+  constructor(private readonly events: EventPublisher) {}
+
   private readonly upsertSql = new Map<CrmTarget, string>();
   /** Rows inserted per table since its statistics were last refreshed, and the size then. */
   private readonly growth = new Map<string, { inserted: number; baseline: number }>();
@@ -204,23 +207,48 @@ export class CrmWriterService {
         times.push(r.changedAt ?? null);
       }
     }
-    await manager.query(
-      `INSERT INTO opportunity_stage_history
-         (workspace_id, opportunity_id, changed_at, stage, status, amount, close_date, forecast_category, probability, source)
-       SELECT o.workspace_id, o.id, COALESCE(c.changed_at, now()), o.stage, o.status, o.amount, o.close_date,
-              o.forecast_category, o.probability, $2
-         FROM unnest($3::uuid[], $4::timestamptz[]) AS c(id, changed_at)
-         JOIN opportunities o ON o.id = c.id AND o.workspace_id = $1
-         LEFT JOIN LATERAL (
-           SELECT h.stage, h.status, h.amount, h.close_date, h.forecast_category FROM opportunity_stage_history h
-            WHERE h.workspace_id = o.workspace_id AND h.opportunity_id = o.id
-            ORDER BY h.changed_at DESC, h.created_at DESC LIMIT 1
-         ) AS last ON true
-        WHERE last.stage IS NULL
-           OR (last.stage, last.status, last.amount, last.close_date, last.forecast_category)
-              IS DISTINCT FROM (o.stage, o.status, o.amount, o.close_date, o.forecast_category)`,
+    const moved: Array<{
+      id: string;
+      external_id: string;
+      previous_stage: string;
+      stage: string;
+      changed_at: Date;
+      amount: string | null;
+    }> = await manager.query(
+      `WITH src AS (
+           SELECT o.workspace_id, o.id, o.external_id, COALESCE(c.changed_at, now()) AS changed_at, o.stage, o.status, o.amount,
+                  o.close_date, o.forecast_category, o.probability, last.stage AS previous_stage
+             FROM unnest($3::uuid[], $4::timestamptz[]) AS c(id, changed_at)
+             JOIN opportunities o ON o.id = c.id AND o.workspace_id = $1
+             LEFT JOIN LATERAL (
+               SELECT h.stage, h.status, h.amount, h.close_date, h.forecast_category FROM opportunity_stage_history h
+                WHERE h.workspace_id = o.workspace_id AND h.opportunity_id = o.id
+                ORDER BY h.changed_at DESC, h.created_at DESC LIMIT 1
+             ) AS last ON true
+            WHERE last.stage IS NULL
+               OR (last.stage, last.status, last.amount, last.close_date, last.forecast_category)
+                  IS DISTINCT FROM (o.stage, o.status, o.amount, o.close_date, o.forecast_category)
+         ), inserted AS (
+           INSERT INTO opportunity_stage_history
+             (workspace_id, opportunity_id, changed_at, stage, status, amount, close_date, forecast_category, probability, source)
+           SELECT workspace_id, id, changed_at, stage, status, amount, close_date, forecast_category, probability, $2 FROM src
+           RETURNING 1
+         )
+         SELECT id, external_id, previous_stage, stage, changed_at, amount::text AS amount FROM src
+          WHERE previous_stage IS NOT NULL AND previous_stage <> stage`,
       [scope.workspaceId, scope.source, ids, times],
     );
+    // A deal that moved from one stage to another (not a new deal) is news for webhook receivers.
+    for (const m of moved) {
+      await this.events.publish(manager, scope.workspaceId, 'deal.stage_changed', {
+        opportunity_id: m.id,
+        crm_id: m.external_id,
+        previous_stage: m.previous_stage,
+        new_stage: m.stage,
+        changed_at: new Date(m.changed_at).toISOString(),
+        amount: m.amount,
+      });
+    }
   }
 
   private sql(target: CrmTarget): string {

@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -144,6 +145,56 @@ export class AppConfig {
   @Min(0.5)
   @Max(60)
   JOBS_POLL_INTERVAL_SECONDS = 2;
+
+  /** Hosts exempt from the private-address rule for webhook URLs (comma list), e.g. 127.0.0.1,localhost. */
+  @Transform(({ value }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsString({ each: true })
+  WEBHOOK_ALLOWED_HOSTS: string[] = [];
+
+  /** Seconds between webhook delivery attempts (comma list; its length is the number of retries). */
+  @Transform(({ value }) =>
+    typeof value === 'string' ? value.split(',').map((s) => Number(s.trim())) : value,
+  )
+  @IsNumber(
+    { allowNaN: false, allowInfinity: false },
+    { each: true, message: 'WEBHOOK_RETRY_SCHEDULE must be a comma list of seconds' },
+  )
+  @Min(0, { each: true })
+  WEBHOOK_RETRY_SCHEDULE: number[] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+  /** How long a webhook receiver has to answer, in milliseconds. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 15_000;
+
+  /** An endpoint failing this long without one success is disabled, in seconds (default 5 days). */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_DISABLE_AFTER_SECONDS = 5 * 86_400;
+
+  /** How often an idle delivery worker looks for new events, in milliseconds (it is also woken on commit). */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  WEBHOOK_POLL_INTERVAL_MS = 500;
+
+  /** Requests in flight at once per instance. */
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WEBHOOK_CONCURRENCY = 64;
 
   get usesEmbeddedDatabase(): boolean {
     return !this.DATABASE_URL;

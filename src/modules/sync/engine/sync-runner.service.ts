@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { EventPublisher } from '../../../platform/events/event-publisher.service';
 import { CanonicalRecord, CrmTarget } from '../../crm/crm-targets';
 import { CrmWriterService, WriteResult, WriteScope } from '../../crm/crm-writer.service';
 import { validateRecord } from '../../crm/record-validator';
@@ -58,6 +59,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     private readonly connections: ConnectionsService,
     private readonly writer: CrmWriterService,
     private readonly locks: RunLockService,
+    private readonly events: EventPublisher,
     @InjectRepository(SyncRun) private readonly runs: Repository<SyncRun>,
     @InjectRepository(SyncCursor) private readonly cursors: Repository<SyncCursor>,
   ) {}
@@ -330,13 +332,42 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     started: number,
     error: string | null,
   ): Promise<SyncRun> {
-    await this.dataSource.query(
-      `UPDATE sync_runs r SET status = $2, finished_at = now(), duration_ms = $3, error = $4,
-              cursor_after = (SELECT c.cursor FROM sync_cursors c WHERE c.connection_id = r.connection_id AND c.entity = r.entity)
-        WHERE id = $1`,
-      [runId, status, Date.now() - started, error],
-    );
-    const run = await this.runs.findOneByOrFail({ id: runId });
+    // The run's outcome and its build.* event commit together.
+    const run = await this.dataSource.transaction(async (m) => {
+      await m.query(
+        `UPDATE sync_runs r SET status = $2, finished_at = now(), duration_ms = $3, error = $4,
+                cursor_after = (SELECT c.cursor FROM sync_cursors c WHERE c.connection_id = r.connection_id AND c.entity = r.entity)
+          WHERE id = $1`,
+        [runId, status, Date.now() - started, error],
+      );
+      const done = await m.getRepository(SyncRun).findOneByOrFail({ id: runId });
+      await this.events.publish(
+        m,
+        done.workspaceId,
+        status === 'succeeded' ? 'build.completed' : 'build.failed',
+        {
+          run_id: done.id,
+          connection_id: done.connectionId,
+          provider: done.provider,
+          entity: done.entity,
+          mode: done.mode,
+          trigger: done.trigger,
+          status: done.status,
+          dry_run: done.dryRun,
+          counts: {
+            processed: done.processed,
+            created: done.created,
+            updated: done.updated,
+            unchanged: done.unchanged,
+            deleted: done.deleted,
+            failed: done.failed,
+          },
+          duration_ms: done.durationMs,
+          error: done.error,
+        },
+      );
+      return done;
+    });
     this.logger.log(
       {
         run_id: runId,

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import Ajv, { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { randomBytes } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { EVENT_TYPES, EventType } from './event-types';
+
+export interface PublishedEvent {
+  id: string;
+  type: EventType;
+  workspaceId: string;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** Listeners told (after commit) that events were published, e.g. to wake the webhook worker. */
+export type PublishListener = () => void;
+
+const TX_FLAG = 'revops.eventsPublished';
+
+/** Event ids: time-ordered (48-bit ms timestamp) then random, base32hex so they sort as text. */
+export function eventId(now = Date.now()): string {
+  const time = now.toString(32).padStart(10, '0');
+  return `evt_${time}${randomBytes(10).toString('hex')}`;
+}
+
+/**
+ * The one way a module publishes a domain event: the event row is written with the caller's
+ * transaction, so a change and its event commit, or roll back, together. Nothing is sent from
+ * here; the webhook worker delivers committed events.
+ */
+@Injectable()
+export class EventPublisher {
+  private readonly validators = new Map<EventType, ValidateFunction>();
+  private readonly listeners: PublishListener[] = [];
+
+  constructor() {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    for (const [type, def] of Object.entries(EVENT_TYPES))
+      this.validators.set(type as EventType, ajv.compile(def.schema));
+  }
+
+  onPublished(listener: PublishListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Called by the transaction subscriber once a transaction that published events commits. */
+  notifyCommitted(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  static publishedIn(data: Record<string, unknown> | undefined): boolean {
+    return !!data?.[TX_FLAG];
+  }
+
+  async publish(
+    manager: EntityManager,
+    workspaceId: string,
+    type: EventType,
+    payload: Record<string, unknown>,
+  ): Promise<PublishedEvent> {
+    const validate = this.validators.get(type);
+    if (!validate) throw new Error(`Unknown event type ${type}`);
+    if (!validate(payload)) {
+      throw new Error(
+        `Invalid ${type} payload: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+      );
+    }
+    const id = eventId();
+    const [row] = await manager.query(
+      `INSERT INTO domain_events (id, workspace_id, type, payload) VALUES ($1, $2, $3, $4::jsonb) RETURNING occurred_at`,
+      [id, workspaceId, type, JSON.stringify(payload)],
+    );
+    if (manager.queryRunner?.isTransactionActive)
+      manager.queryRunner.data = { ...manager.queryRunner.data, [TX_FLAG]: true };
+    else this.notifyCommitted();
+    return { id, type, workspaceId, occurredAt: new Date(row.occurred_at).toISOString(), payload };
+  }
+}
