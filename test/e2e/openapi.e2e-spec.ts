@@ -57,6 +57,17 @@ describe('OpenAPI document', () => {
     expect(doc.components?.schemas?.ErrorEnvelopeDto).toBeDefined();
     expect(doc.paths['/oauth/token']?.post).toBeDefined();
     expect(doc.paths['/health']?.get).toBeDefined();
+    for (const type of [
+      'deal.health_changed',
+      'build.completed',
+      'lead.created',
+      'deal_desk.deal.updated',
+    ]) {
+      expect(doc.components?.schemas?.[`Event.${type}`]).toMatchObject({ type: 'object' });
+      expect(doc.components?.schemas?.[`Webhook.${type}`]).toMatchObject({
+        required: ['id', 'event', 'timestamp', 'data'],
+      });
+    }
   });
 
   it('serves Swagger UI at /docs', async () => {

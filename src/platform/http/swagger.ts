@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { EVENT_TYPES } from '../events/event-types';
 import { APP_VERSION } from '../version';
 
 const DESCRIPTION = `
@@ -41,10 +42,60 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'api-key',
     )
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controller, method) =>
       `${controller.replace(/Controller$/, '')}_${method}`,
   });
+  addEventSchemas(document);
+  return document;
+}
+
+/** JSON Schema nullables (type: [x, 'null'], oneOf with {type: 'null'}) in OpenAPI 3.0's dialect. */
+function toOpenApi30(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toOpenApi30);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = toOpenApi30(value);
+  if (Array.isArray(out.type)) {
+    const types = (out.type as string[]).filter((t) => t !== 'null');
+    if (types.length < (out.type as string[]).length) out.nullable = true;
+    out.type = types[0];
+  }
+  if (Array.isArray(out.oneOf)) {
+    const variants = (out.oneOf as Array<Record<string, unknown>>).filter((v) => v.type !== 'null');
+    if (variants.length < (out.oneOf as unknown[]).length) out.nullable = true;
+    if (variants.length === 1) {
+      delete out.oneOf;
+      Object.assign(out, variants[0]);
+    } else out.oneOf = variants;
+  }
+  return out;
+}
+
+/**
+ * The event registry in the document: each type's payload schema (`Event.<type>`) and the body a
+ * webhook receiver gets for it (`Webhook.<type>`), so customers can generate receivers.
+ */
+function addEventSchemas(document: OpenAPIObject): void {
+  const components = (document.components ??= {});
+  const schemas = (components.schemas ??= {});
+  for (const [type, def] of Object.entries(EVENT_TYPES)) {
+    schemas[`Event.${type}`] = {
+      description: def.description,
+      ...(toOpenApi30(def.schema) as object),
+    };
+    schemas[`Webhook.${type}`] = {
+      type: 'object',
+      description: `What a webhook endpoint receives for ${type}, signed (X-RevOps-Signature, webhook-signature)`,
+      required: ['id', 'event', 'timestamp', 'data'],
+      properties: {
+        id: { type: 'string', description: 'The same on every retry: deduplicate on it' },
+        event: { type: 'string', enum: [type] },
+        timestamp: { type: 'string', format: 'date-time' },
+        data: { $ref: `#/components/schemas/Event.${type}` },
+      },
+    };
+  }
 }
 
 export function setupSwagger(app: INestApplication): void {

@@ -70,6 +70,27 @@ describe('CSV engine: importing the CRM data set', () => {
     ).toEqual([{ n: 6 }]);
   });
 
+  it("publishes build.completed with the counts of each run, in the run's own transaction", async () => {
+    const events = await t.dataSource.query(
+      `SELECT type, payload FROM domain_events WHERE workspace_id = $1 ORDER BY occurred_at`,
+      [workspaceId],
+    );
+    expect(
+      events.map(
+        (e: { type: string; payload: { entity: string; counts: { created: number } } }) => [
+          e.type,
+          e.payload.entity,
+          e.payload.counts.created,
+        ],
+      ),
+    ).toEqual([
+      ['build.completed', 'users', 41],
+      ['build.completed', 'accounts', 85],
+      ['build.completed', 'products', 7],
+      ['build.completed', 'opportunities', 8800],
+    ]);
+  });
+
   it('keeps won and lost amounts to the cent of the file totals', async () => {
     const [sums] = await t.dataSource.query(
       `SELECT COALESCE(sum(amount) FILTER (WHERE status = 'won'), 0)::text AS won,
