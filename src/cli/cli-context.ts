@@ -2,7 +2,10 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
+import { InvalidArgumentError } from 'commander';
 import { AppConfig, loadConfig } from '../platform/config/app-config';
+import { Workspace } from '../platform/workspace/workspace.entity';
+import { WorkspaceService } from '../platform/workspace/workspace.service';
 
 /**
  * The application without its HTTP server: the same modules and services the API uses, so a
@@ -28,4 +31,17 @@ export async function withAppContext<T>(
   } finally {
     await app.close();
   }
+}
+
+/** The workspace a command names with --workspace, or the default workspace. */
+export async function workspaceFor(
+  app: INestApplicationContext,
+  slug?: string,
+): Promise<Workspace> {
+  const workspaces = app.get(WorkspaceService);
+  const workspace = slug
+    ? await workspaces.findBySlug(slug)
+    : await workspaces.ensureDefault('enterprise');
+  if (!workspace) throw new InvalidArgumentError(`no workspace "${slug}"`);
+  return workspace;
 }

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConnectionsService } from '../../modules/sync/connections/connections.service';
-import { WorkspaceService } from '../../platform/workspace/workspace.service';
-import { withAppContext } from '../cli-context';
+import { withAppContext, workspaceFor } from '../cli-context';
 import { printTable } from '../output';
 
 const json = (value: string): Record<string, unknown> => {
@@ -14,17 +13,10 @@ const json = (value: string): Record<string, unknown> => {
   throw new InvalidArgumentError('must be a JSON object');
 };
 
-async function workspaceId(
+const workspaceId = async (
   app: Parameters<Parameters<typeof withAppContext>[0]>[0],
   slug?: string,
-): Promise<string> {
-  const workspaces = app.get(WorkspaceService);
-  const ws = slug
-    ? await workspaces.findBySlug(slug)
-    : await workspaces.ensureDefault('enterprise');
-  if (!ws) throw new InvalidArgumentError(`no workspace "${slug}"`);
-  return ws.id;
-}
+) => (await workspaceFor(app, slug)).id;
 
 export function connectionsCommand(): Command {
   const connections = new Command('connections').description("A workspace's CRM connections");

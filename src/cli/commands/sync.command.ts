@@ -4,8 +4,7 @@ import { RunProgress } from '../../modules/sync/engine/sync-runner.service';
 import { SyncRun } from '../../modules/sync/entities/sync-run.entity';
 import { SyncRunsService } from '../../modules/sync/sync-runs.service';
 import { SyncService } from '../../modules/sync/sync.service';
-import { WorkspaceService } from '../../platform/workspace/workspace.service';
-import { withAppContext } from '../cli-context';
+import { withAppContext, workspaceFor } from '../cli-context';
 import { printTable } from '../output';
 
 interface SyncOptions {
@@ -77,11 +76,7 @@ export function syncCommand(): Command {
     .option('--connection <id>', 'connection id, when the workspace has several of the provider')
     .action(async (provider: string, entity: string, opts: SyncOptions) => {
       await withAppContext(async (app) => {
-        const workspaces = app.get(WorkspaceService);
-        const workspace = opts.workspace
-          ? await workspaces.findBySlug(opts.workspace)
-          : await workspaces.ensureDefault('enterprise');
-        if (!workspace) throw new InvalidArgumentError(`no workspace "${opts.workspace}"`);
+        const workspace = await workspaceFor(app, opts.workspace);
         const progress = progressReporter();
         let runs: SyncRun[];
         try {
@@ -158,11 +153,7 @@ export function runsCommand(): Command {
     .option('--limit <n>', 'how many', positiveInt, 20)
     .action(async (opts: { workspace?: string; limit: number }) => {
       await withAppContext(async (app) => {
-        const workspaces = app.get(WorkspaceService);
-        const workspace = opts.workspace
-          ? await workspaces.findBySlug(opts.workspace)
-          : await workspaces.ensureDefault('enterprise');
-        if (!workspace) throw new InvalidArgumentError(`no workspace "${opts.workspace}"`);
+        const workspace = await workspaceFor(app, opts.workspace);
         const [runs] = await app
           .get(SyncRunsService)
           .list(workspace.id, {}, Math.min(opts.limit, 100), 0);

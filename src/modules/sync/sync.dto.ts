@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -15,7 +14,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { PaginationDto } from '../../platform/auth/auth.dto';
+import { PageQueryDto, PaginationDto } from '../../platform/auth/auth.dto';
 import { CrmConnection } from './entities/crm-connection.entity';
 import { SyncRunError } from './entities/sync-run-error.entity';
 import { SyncRun } from './entities/sync-run.entity';
@@ -118,7 +117,7 @@ export class TriggerResultDto {
   already_running: SyncRunDto[];
 }
 
-export class RunListQueryDto {
+export class RunListQueryDto extends PageQueryDto {
   @ApiPropertyOptional() @IsOptional() @MaxLength(40) @IsString() provider?: string;
   @ApiPropertyOptional() @IsOptional() @MaxLength(60) @IsString() entity?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: string;
@@ -127,21 +126,6 @@ export class RunListQueryDto {
   @IsIn(['cli', 'cron', 'api', 'demo'])
   trigger?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() connection_id?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  limit = 50;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
-  offset = 0;
 }
 
 export class RunListDto {

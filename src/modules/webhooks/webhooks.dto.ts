@@ -1,22 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsISO8601,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
   MinLength,
 } from 'class-validator';
 import { SUBSCRIBABLE_EVENTS } from '../../platform/events/event-types';
-import { PaginationDto } from '../../platform/http/pagination.dto';
+import { PageQueryDto, PaginationDto } from '../../platform/http/pagination.dto';
 
 export class CreateWebhookDto {
   @ApiProperty({ example: 'https://your-server.com/webhook' })
@@ -93,26 +89,11 @@ export class ReplayDto {
   events?: string[];
 }
 
-export class DeliveryListQueryDto {
+export class DeliveryListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'succeeded', 'failed', 'cancelled'] })
   @IsOptional()
   @IsIn(['pending', 'succeeded', 'failed', 'cancelled'])
   status?: 'pending' | 'succeeded' | 'failed' | 'cancelled';
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  limit = 50;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(0)
-  @IsInt()
-  offset = 0;
 }
 
 export class WebhookDto {
