@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigValidationError } from '../platform/config/app-config';
 import { DataDirLockedError } from '../platform/database/data-dir-lock';
 import { withAppContext } from './cli-context';
@@ -26,7 +26,7 @@ program.addCommand(runsCommand());
 program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigValidationError || err instanceof DataDirLockedError) {
+  if (err instanceof ConfigValidationError || err instanceof DataDirLockedError || err instanceof CommanderError) {
     console.error(err.message);
   } else if (err instanceof Error && 'code' in err && 'details' in err) {
     console.error(`Error: ${err.message}`);
