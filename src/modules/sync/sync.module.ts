@@ -10,7 +10,9 @@ import { SyncFilesService } from './connections/sync-files.service';
 import { EngineRegistry, SYNC_ENGINES } from './engine/engine-registry';
 import { RunLockService } from './engine/run-lock.service';
 import { SyncRunnerService } from './engine/sync-runner.service';
+import { CallRailEngine } from './engines/callrail/callrail.engine';
 import { CsvEngine } from './engines/csv/csv.engine';
+import { GeniusEngine } from './engines/genius/genius.engine';
 import { CrmConnection } from './entities/crm-connection.entity';
 import { SyncCursor } from './entities/sync-cursor.entity';
 import { SyncFile } from './entities/sync-file.entity';
@@ -21,7 +23,7 @@ import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 
 /** Every engine class; the registry finds them by provider and entity. */
-const ENGINES = [CsvEngine];
+const ENGINES = [CsvEngine, CallRailEngine, GeniusEngine];
 
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
