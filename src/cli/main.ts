@@ -26,7 +26,11 @@ program.addCommand(runsCommand());
 program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof ConfigValidationError || err instanceof DataDirLockedError || err instanceof CommanderError) {
+  if (
+    err instanceof ConfigValidationError ||
+    err instanceof DataDirLockedError ||
+    err instanceof CommanderError
+  ) {
     console.error(err.message);
   } else if (err instanceof Error && 'code' in err && 'details' in err) {
     console.error(`Error: ${err.message}`);
