@@ -125,6 +125,31 @@ export class CrmWriterService {
     g.inserted = 0;
   }
 
+  /**
+   * Soft-deletes the connection's rows of this source that a complete read of the source did
+   * not see; with `countOnly`, just counts them (dry runs). A later sync of the record revives it.
+   */
+  async softDeleteMissing(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    seen: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    const table = CRM_TARGETS[target].table;
+    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+                   AND source = $3 AND deleted_at IS NULL AND NOT (external_id = ANY($4::text[]))`;
+    const params = [scope.workspaceId, scope.connectionId, scope.source, seen];
+    const [row] = countOnly
+      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)
+      : await manager.query(
+          `WITH gone AS (UPDATE ${table} SET deleted_at = now(), updated_at = now() WHERE ${where} RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
+          params,
+        );
+    return row.n;
+  }
+
   /** What an upsert would do, without writing (dry runs). */
   async compare(
     manager: EntityManager,

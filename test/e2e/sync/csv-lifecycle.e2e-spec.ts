@@ -207,6 +207,33 @@ describe('CSV engine: delta, dry run, bad records, one run at a time', () => {
     expect(after - before).toBe(1);
   });
 
+  it('soft-deletes a record that left the source, counts it, and revives it when it returns', async () => {
+    let removed = '';
+    let line = '';
+    editPipeline((lines) => {
+      line = lines[100];
+      removed = line.split(',')[0];
+      lines.splice(100, 1);
+    });
+    const [dry] = await run('opportunities', { dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, deleted: 1 });
+    const [gone] = await run('opportunities');
+    expect(gone).toMatchObject({ status: 'succeeded', deleted: 1, created: 0 });
+    const [row] = await t.dataSource.query(
+      `SELECT deleted_at IS NOT NULL AS deleted FROM opportunities WHERE workspace_id = $1 AND external_id = $2`,
+      [workspaceId, removed],
+    );
+    expect(row.deleted).toBe(true);
+    editPipeline((lines) => lines.splice(100, 0, line));
+    const [back] = await run('opportunities');
+    expect(back).toMatchObject({ deleted: 0, updated: 1, created: 0 });
+    const [revived] = await t.dataSource.query(
+      `SELECT deleted_at FROM opportunities WHERE workspace_id = $1 AND external_id = $2`,
+      [workspaceId, removed],
+    );
+    expect(revived.deleted_at).toBeNull();
+  });
+
   it('refuses --since for an engine that cannot honour it, and unknown entities', async () => {
     await expect(run('opportunities', { since: '2024-01-01' })).rejects.toThrow(
       /does not support --since/,

@@ -19,6 +19,11 @@ export interface EngineContext<TCursor> {
   signal: AbortSignal;
   /** Engine-private state for the duration of the run (clients, file handles). */
   state: Record<string, unknown>;
+  /**
+   * Set by an engine whose `detectsDeletions` is true once this run has read every record the
+   * source holds: records of the connection not seen in it are then soft-deleted.
+   */
+  completeSnapshot: boolean;
 }
 
 export interface FetchedBatch<TRaw, TCursor> {
@@ -42,6 +47,8 @@ export abstract class SyncEngine<TRaw = unknown, TCursor = unknown> {
   abstract readonly entities: readonly string[];
   /** Whether `--since` means something to this engine. */
   readonly supportsSince: boolean = false;
+  /** Whether a run can see the whole source (see EngineContext.completeSnapshot). */
+  readonly detectsDeletions: boolean = false;
 
   /** The canonical table an entity's records go to. */
   abstract targetOf(entity: string): CrmTarget;

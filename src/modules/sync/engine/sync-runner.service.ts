@@ -118,7 +118,9 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
         runStartedAt: run.startedAt ?? new Date(),
         signal: this.shutdown.signal,
         state: {},
+        completeSnapshot: false,
       };
+      const seen = engine.detectsDeletions ? new Set<string>() : undefined;
       this.logger.log(
         { run_id: runId, provider: run.provider, entity: run.entity, mode },
         'Sync run started',
@@ -151,10 +153,22 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
           { ...batch, records },
           !partial,
           total,
+          seen,
         );
         for (const key of Object.keys(counts) as Array<keyof Counts>) counts[key] += delta[key];
         opts.onProgress?.({ ...counts, total });
         if (counts.processed >= (run.options.maxRecords ?? Infinity)) break;
+      }
+      if (seen && ctx.completeSnapshot && !run.options.maxRecords) {
+        // Records the source no longer has: soft-deleted (a dry run only counts them).
+        const deleted = await this.dataSource.transaction(async (m) => {
+          const n = await this.writer.softDeleteMissing(m, scope, target, [...seen], run.dryRun);
+          await m.query('UPDATE sync_runs SET deleted = deleted + $2 WHERE id = $1', [runId, n]);
+          return n;
+        });
+        opts.onProgress?.({ ...counts, total });
+        if (deleted)
+          this.logger.log({ run_id: runId, deleted }, 'Records gone from the source soft-deleted');
       }
       if (!run.dryRun) {
         await this.dataSource.transaction((m) => this.writer.resolveReferences(m, scope, target));
@@ -182,6 +196,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     batch: FetchedBatch<unknown, unknown>,
     advanceCursor: boolean,
     total: number | null,
+    seen?: Set<string>,
   ): Promise<Counts> {
     const errors: ErrorRow[] = [];
     const byId = new Map<string, { record: CanonicalRecord; raw: unknown }>();
@@ -215,6 +230,11 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       }
     }
     const records = [...byId.values()].map((v) => v.record);
+    if (seen) {
+      // A record that failed is still in the source: it must not count as deleted.
+      for (const id of byId.keys()) seen.add(id);
+      for (const e of errors) if (e.externalId) seen.add(e.externalId);
+    }
     const counts: Counts = {
       processed: batch.records.length,
       created: 0,

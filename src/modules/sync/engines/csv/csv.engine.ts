@@ -52,6 +52,7 @@ const ENTITIES = [
 export class CsvEngine extends SyncEngine<Row, CsvCursor> {
   readonly provider = 'csv';
   readonly entities = ENTITIES;
+  override readonly detectsDeletions = true;
 
   constructor(@InjectRepository(SyncFile) private readonly files: Repository<SyncFile>) {
     super();
@@ -139,6 +140,8 @@ export class CsvEngine extends SyncEngine<Row, CsvCursor> {
         };
       }
     }
+    // Read from the first row to the last: every row the file holds has been seen.
+    ctx.completeSnapshot = start === 0;
     // The last batch (possibly empty) marks the file complete.
     yield {
       records: batch,
