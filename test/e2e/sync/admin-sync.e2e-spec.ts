@@ -2,6 +2,8 @@ import { ConnectionsService } from '../../../src/modules/sync/connections/connec
 import { SyncSchedulerService } from '../../../src/modules/sync/sync-scheduler.service';
 import { SyncService } from '../../../src/modules/sync/sync.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CRM_DATA_DIR } from '../../support/crm-data';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
 import { waitFor } from '../../support/wait';
@@ -188,6 +190,46 @@ describe('Sync through the admin API, cron and the CLI path', () => {
     ).toBe(404);
     expect((await api(other).get('/v1/admin/sync/runs')).body.data.pagination.total).toBe(0);
     expect((await api(other).get('/v1/admin/connections')).body.data.connections).toEqual([]);
+  });
+
+  it('imports a CSV file uploaded through the admin API', async () => {
+    const c = await createClient(t, { workspace: 'uploads' });
+    const created = await api(c).post('/v1/admin/connections', {
+      provider: 'csv',
+      name: 'uploaded',
+      settings: { uploads: true, preset: 'maven-crm' },
+    });
+    const id = created.body.data.id;
+    const file = readFileSync(join(CRM_DATA_DIR, 'products.csv'));
+    const put = await t
+      .http()
+      .put(`/v1/admin/connections/${id}/files/products?filename=products.csv`)
+      .set('X-API-Key', c.apiKey)
+      .set('Content-Type', 'text/csv')
+      .send(file);
+    expect(put.status).toBe(200);
+    expect(put.body.data).toMatchObject({
+      entity: 'products',
+      filename: 'products.csv',
+      size_bytes: file.length,
+    });
+    const started = await api(c).post('/v1/admin/sync/csv/products', { connection_id: id });
+    const done = await finished(c, started.body.data.runs[0].id);
+    expect(done).toMatchObject({ status: 'succeeded', counts: { created: 7, failed: 0 } });
+    const wrongType = await t
+      .http()
+      .put(`/v1/admin/connections/${id}/files/products`)
+      .set('X-API-Key', c.apiKey)
+      .set('Content-Type', 'application/json')
+      .send({ not: 'a file' });
+    expect(wrongType.status).toBe(415);
+    const unknownEntity = await t
+      .http()
+      .put(`/v1/admin/connections/${id}/files/widgets`)
+      .set('X-API-Key', c.apiKey)
+      .set('Content-Type', 'text/csv')
+      .send('a,b\n1,2\n');
+    expect(unknownEntity.status).toBe(404);
   });
 
   it('needs the admin scope', async () => {
