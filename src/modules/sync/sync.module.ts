@@ -13,6 +13,7 @@ import { SyncRunnerService } from './engine/sync-runner.service';
 import { CallRailEngine } from './engines/callrail/callrail.engine';
 import { CsvEngine } from './engines/csv/csv.engine';
 import { GeniusEngine } from './engines/genius/genius.engine';
+import { HubSpotEngine } from './engines/hubspot/hubspot.engine';
 import { CrmConnection } from './entities/crm-connection.entity';
 import { SyncCursor } from './entities/sync-cursor.entity';
 import { SyncFile } from './entities/sync-file.entity';
@@ -23,7 +24,7 @@ import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 
 /** Every engine class; the registry finds them by provider and entity. */
-const ENGINES = [CsvEngine, CallRailEngine, GeniusEngine];
+const ENGINES = [CsvEngine, CallRailEngine, GeniusEngine, HubSpotEngine];
 
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
