@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { EventPublisher } from '../../platform/events/event-publisher.service';
+import { e164DigitsSql } from './phone';
 import {
   CanonicalRecord,
   ColumnSpec,
@@ -148,6 +149,44 @@ export class CrmWriterService {
           params,
         );
     return row.n;
+  }
+
+  /**
+   * Links a connection's calls and texts to the contact or lead with the same phone number (the
+   * engine keeps the caller's number, E.164 digits, as raw.customer_phone_e164). One statement
+   * after a run rather than per record, because contacts may be synced from another source at
+   * any time; only rows whose link changes are written.
+   */
+  async linkActivitiesByPhone(manager: EntityManager, scope: WriteScope): Promise<void> {
+    await manager.query(
+      `WITH calls AS (
+         SELECT a.id, a.raw->>'customer_phone_e164' AS phone FROM activities a
+          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.deleted_at IS NULL
+            AND a.type IN ('call', 'sms')
+       ), contact_phones AS (
+         SELECT DISTINCT ON (phone) phone, id FROM (
+           SELECT ${e164DigitsSql('c.phone')} AS phone, c.id, c.created_at FROM contacts c
+            WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND c.phone IS NOT NULL) x
+          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
+       ), lead_phones AS (
+         SELECT DISTINCT ON (phone) phone, id FROM (
+           SELECT ${e164DigitsSql('l.phone')} AS phone, l.id, l.created_at FROM leads l
+            WHERE l.workspace_id = $1 AND l.deleted_at IS NULL AND l.phone IS NOT NULL) x
+          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
+       ), links AS (
+         SELECT calls.id, cp.id AS contact_id, lp.id AS lead_id FROM calls
+           LEFT JOIN contact_phones cp ON cp.phone = calls.phone
+           LEFT JOIN lead_phones lp ON lp.phone = calls.phone
+       ), linked AS (
+         UPDATE activities a SET contact_id = links.contact_id, lead_id = links.lead_id
+           FROM links
+          WHERE a.id = links.id
+            AND (a.contact_id IS DISTINCT FROM links.contact_id OR a.lead_id IS DISTINCT FROM links.lead_id)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM linked`,
+      [scope.workspaceId, scope.connectionId],
+    );
   }
 
   /** What an upsert would do, without writing (dry runs). */

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, STANDARD_ERRORS } from '../http/api-docs';
+import { pagination } from '../http/pagination.dto';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Caller, RequireScope } from './auth.decorators';
 import {
@@ -69,12 +70,7 @@ export class ApiKeysController {
     );
     return {
       api_keys: keys.map(toApiKeyDto),
-      pagination: {
-        total,
-        limit: page.limit,
-        offset: page.offset,
-        has_more: page.offset + keys.length < total,
-      },
+      pagination: pagination(total, page.limit, page.offset, keys.length),
     };
   }
 

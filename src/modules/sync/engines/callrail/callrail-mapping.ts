@@ -1,3 +1,4 @@
+import { e164Digits } from '../../../crm/phone';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { RecordError } from '../../sync.exception';
 
@@ -86,25 +87,6 @@ function seconds(value: unknown): number | null {
   }
   return n;
 }
-
-/**
- * The phone number as E.164 digits without the plus ('13036231131'), so numbers written
- * '+1 (303) 623-1131' or '303-623-1131' compare equal. Ten digits are taken as NANP, which is
- * what CallRail (US/Canada) numbers are.
- */
-export function e164Digits(phone: unknown): string | null {
-  if (typeof phone !== 'string') return null;
-  const digits = phone.replace(/\D/g, '');
-  if (digits.length === 10) return `1${digits}`;
-  return digits.length >= 8 ? digits : null;
-}
-
-/** The same normalisation in SQL, for the phone-number link after a run. */
-export const e164DigitsSql = (expr: string): string =>
-  `(CASE WHEN length(regexp_replace(${expr}, '\\D', '', 'g')) = 10
-     THEN '1' || regexp_replace(${expr}, '\\D', '', 'g')
-     WHEN length(regexp_replace(${expr}, '\\D', '', 'g')) >= 8
-     THEN regexp_replace(${expr}, '\\D', '', 'g') END)`;
 
 const who = (name: unknown, phone: unknown): string =>
   (typeof name === 'string' && name.trim()) ||

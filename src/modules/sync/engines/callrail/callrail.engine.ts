@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { CrmWriterService } from '../../../crm/crm-writer.service';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
@@ -11,7 +12,6 @@ import {
   CallRailConversation,
   CallRailEntity,
   CallRailRecord,
-  e164DigitsSql,
   mapCall,
   mapConversation,
 } from './callrail-mapping';
@@ -70,7 +70,10 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
   override readonly supportsSince = true;
   private readonly logger = new Logger(CallRailEngine.name);
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: CrmWriterService,
+  ) {
     super();
   }
 
@@ -163,33 +166,11 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
   override async cleanup(ctx: EngineContext<CallRailCursor>): Promise<void> {
     if (ctx.options.dryRun) return;
     const { workspaceId, id: connectionId } = ctx.connection;
-    await this.dataSource.query(
-      `WITH calls AS (
-         SELECT a.id, a.raw->>'customer_phone_e164' AS phone FROM activities a
-          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.deleted_at IS NULL
-            AND a.type IN ('call', 'sms')
-       ), contact_phones AS (
-         SELECT DISTINCT ON (phone) phone, id FROM (
-           SELECT ${e164DigitsSql('c.phone')} AS phone, c.id, c.created_at FROM contacts c
-            WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND c.phone IS NOT NULL) x
-          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
-       ), lead_phones AS (
-         SELECT DISTINCT ON (phone) phone, id FROM (
-           SELECT ${e164DigitsSql('l.phone')} AS phone, l.id, l.created_at FROM leads l
-            WHERE l.workspace_id = $1 AND l.deleted_at IS NULL AND l.phone IS NOT NULL) x
-          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
-       ), links AS (
-         SELECT calls.id, cp.id AS contact_id, lp.id AS lead_id FROM calls
-           LEFT JOIN contact_phones cp ON cp.phone = calls.phone
-           LEFT JOIN lead_phones lp ON lp.phone = calls.phone
-       )
-       UPDATE activities a SET contact_id = links.contact_id, lead_id = links.lead_id
-         FROM links
-        WHERE a.id = links.id
-          AND (a.contact_id IS DISTINCT FROM links.contact_id
-               OR a.lead_id IS DISTINCT FROM links.lead_id)`,
-      [workspaceId, connectionId],
-    );
+    await this.writer.linkActivitiesByPhone(this.dataSource.manager, {
+      workspaceId,
+      connectionId,
+      source: this.provider,
+    });
     this.logger.debug({ connection_id: connectionId }, 'CallRail activities linked by phone');
   }
 

@@ -86,6 +86,20 @@ export class CsvEngine extends SyncEngine<Row, CsvCursor> {
         `Unknown CSV preset "${settings.preset}"; known: ${Object.keys(CSV_PRESETS).join(', ')}`,
       );
     }
+    const size = settings.batch_size;
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1 && size <= 50_000)) {
+      throw new SyncException(
+        'VALIDATION_ERROR',
+        `batch_size must be a whole number from 1 to 50000 (got ${JSON.stringify(size)})`,
+      );
+    }
+    const shift = settings.date_shift_days;
+    if (shift !== undefined && !Number.isInteger(shift)) {
+      throw new SyncException(
+        'VALIDATION_ERROR',
+        `date_shift_days must be a whole number (got ${JSON.stringify(shift)})`,
+      );
+    }
     const mapping = CsvEngine.mappingFor(ctx.connection, ctx.entity);
     if (!mapping)
       throw new SyncException('VALIDATION_ERROR', `The connection maps no file to "${ctx.entity}"`);
