@@ -178,6 +178,66 @@ export const CRM_TARGETS = {
       currency: { kind: { type: 'currency' }, default: 'USD' },
     },
   },
+  // Source reference data with no canonical home (migrations/1764144000000-source-reference-data.ts).
+  genius_division_groups: {
+    table: 'genius_division_groups',
+    columns: {
+      name: str(255, { required: true }),
+      region: str(100),
+      time_zone: str(64),
+      active: { kind: { type: 'bool' }, default: true },
+    },
+  },
+  genius_divisions: {
+    table: 'genius_divisions',
+    columns: {
+      name: str(255, { required: true }),
+      abbreviation: str(50),
+      group_external_id: ref('genius_division_groups', 'group_id'),
+      region_id: str(100),
+      active: { kind: { type: 'bool' }, default: true },
+    },
+  },
+  callrail_accounts: {
+    table: 'callrail_accounts',
+    columns: {
+      name: str(255, { required: true }),
+      hipaa_account: { kind: { type: 'bool' } },
+      outbound_recording_enabled: { kind: { type: 'bool' } },
+    },
+  },
+  callrail_companies: {
+    table: 'callrail_companies',
+    columns: {
+      name: str(255, { required: true }),
+      status: str(40),
+      time_zone: str(64),
+      disabled_at: { kind: { type: 'timestamp' } },
+    },
+  },
+  callrail_trackers: {
+    table: 'callrail_trackers',
+    columns: {
+      name: str(255, { required: true }),
+      type: str(40),
+      status: str(40),
+      source_type: str(100),
+      destination_number: str(40),
+      tracking_numbers: { kind: { type: 'text' } },
+      company_external_id: ref('callrail_companies', 'company_id'),
+      disabled_at: { kind: { type: 'timestamp' } },
+    },
+  },
+  callrail_tags: {
+    table: 'callrail_tags',
+    columns: {
+      name: str(255, { required: true }),
+      tag_level: str(40),
+      color: str(40),
+      status: str(40),
+      company_external_id: ref('callrail_companies', 'company_id'),
+    },
+  },
 } as const satisfies Record<string, TargetSpec>;
 
 export type CrmTarget = keyof typeof CRM_TARGETS;

@@ -141,6 +141,17 @@ export class CrmWriterService {
     const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
                    AND source = $3 AND deleted_at IS NULL AND NOT (external_id = ANY($4::text[]))`;
     const params = [scope.workspaceId, scope.connectionId, scope.source, seen];
+    return this.softDeleteWhere(manager, table, where, params, countOnly);
+  }
+
+  /** Soft-deletes (or, with `countOnly`, counts) a table's rows matching `where`. */
+  private async softDeleteWhere(
+    manager: EntityManager,
+    table: string,
+    where: string,
+    params: unknown[],
+    countOnly: boolean,
+  ): Promise<number> {
     const [row] = countOnly
       ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)
       : await manager.query(
@@ -149,6 +160,47 @@ export class CrmWriterService {
           params,
         );
     return row.n;
+  }
+
+  /**
+   * One page of the external ids of a source's live (not soft-deleted) rows in a table, in
+   * external-id order after `after`: lets a deletion check walk millions of rows in flat memory.
+   */
+  async liveExternalIds(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    const table = CRM_TARGETS[target].table;
+    const rows: Array<{ external_id: string }> = await manager.query(
+      `SELECT external_id FROM ${table}
+        WHERE workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+          AND ($4::text IS NULL OR external_id > $4) AND source = $3 AND deleted_at IS NULL
+        ORDER BY external_id LIMIT $5`,
+      [scope.workspaceId, scope.connectionId, scope.source, after, limit],
+    );
+    return rows.map((r) => r.external_id);
+  }
+
+  /**
+   * Soft-deletes the named rows (records the source says are gone); with `countOnly`, just counts
+   * the live ones among them (dry runs). A later sync of the record revives it.
+   */
+  async softDeleteExternalIds(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    externalIds: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    if (externalIds.length === 0) return 0;
+    const table = CRM_TARGETS[target].table;
+    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+                   AND source = $3 AND deleted_at IS NULL AND external_id = ANY($4::text[])`;
+    const params = [scope.workspaceId, scope.connectionId, scope.source, externalIds];
+    return this.softDeleteWhere(manager, table, where, params, countOnly);
   }
 
   /**

@@ -1,43 +1,21 @@
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
 import { GeniusEngine } from '../../../src/modules/sync/engines/genius/genius.engine';
 import type { SyncRunOptions } from '../../../src/modules/sync/entities/sync-run.entity';
 import { SyncService } from '../../../src/modules/sync/sync.service';
-import { withDatabase } from '../../support/databases';
+import {
+  afterFirstBatch,
+  createGeniusDatabase,
+  GeniusDatabase,
+  geniusServerReachable,
+} from '../../support/genius-db';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
 
 /**
  * The Genius engine against a real Genius-shaped database on the local PostgreSQL server. The
  * RevOps Hub app itself runs on whatever this test run uses (embedded or DATABASE_URL).
  */
-const ADMIN_URL = process.env.GENIUS_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** jest needs to know synchronously whether to run the suite: probe the server in a child. */
-function serverReachable(): boolean {
-  const probe = spawnSync(
-    process.execPath,
-    [
-      '-e',
-      `const { Client } = require('pg');
-       const c = new Client({ connectionString: process.argv[1], connectionTimeoutMillis: 3000 });
-       c.connect().then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`,
-      ADMIN_URL,
-    ],
-    { cwd: process.cwd(), timeout: 10_000 },
-  );
-  return probe.status === 0;
-}
-
-const reachable = serverReachable();
-const describeIfPg = reachable ? describe : describe.skip;
-if (!reachable) {
-  console.warn(
-    `Genius e2e skipped: no PostgreSQL server at ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')} ` +
-      '(set GENIUS_TEST_URL to one) to hold the fake Genius database',
-  );
-}
+const describeIfPg = geniusServerReachable() ? describe : describe.skip;
 
 const LEADS = 2500;
 const MALFORMED_LEAD = 1500;
@@ -69,6 +47,31 @@ const SCHEMA = `
   CREATE TABLE appointments (
     id int PRIMARY KEY, prospect_id int, user_id int, date date, time time, duration int,
     notes text, created timestamptz, modified timestamptz NOT NULL);
+
+  CREATE TABLE division_groups (
+    id smallint PRIMARY KEY, group_label varchar(255), region int, default_time_zone_name varchar(64),
+    is_active boolean NOT NULL DEFAULT true, created timestamp, modified timestamp NOT NULL);
+  CREATE TABLE divisions (
+    id int PRIMARY KEY, group_id smallint, region_id smallint, label varchar(255),
+    abbreviation varchar(50), is_inactive smallint NOT NULL DEFAULT 0, created timestamp,
+    modified timestamp NOT NULL);
+  CREATE TABLE contacts (
+    contact_id int PRIMARY KEY, division_id int, first_name varchar(100), last_name varchar(100),
+    email varchar(200), phone1 varchar(20), phone2 varchar(20), address1 varchar(200),
+    city varchar(100), state varchar(2), zip varchar(10), created timestamp,
+    modified timestamp NOT NULL);
+
+  INSERT INTO division_groups VALUES
+    (1, 'East', 1, 'America/New_York', true, '2022-01-01', '2024-01-01'),
+    (2, 'West', 2, 'America/Los_Angeles', true, '2022-01-01', '2024-01-01');
+  INSERT INTO divisions
+  SELECT g, 1 + g % 2, 1 + g % 2, 'Division ' || g, 'D' || g, 0, '2022-01-01', '2024-01-01'
+    FROM generate_series(1, 3) g;
+  INSERT INTO contacts
+  SELECT 10000 + g, 1 + g % 3, 'Casey' || g, 'Contact' || g, 'c' || g || '@example.test',
+         '+1555100' || lpad(g::text, 4, '0'), NULL, g || ' Main St', 'Springfield', 'IL', '62701',
+         '2023-01-01', timestamp '2024-02-15' + g * interval '1 second'
+    FROM generate_series(1, 50) g;
 
   INSERT INTO users
   SELECT g, 1 + g % 3, CASE WHEN g > 1 THEN 1 END,
@@ -112,9 +115,9 @@ interface LeadRow {
 
 describeIfPg('Genius engine: a real Genius database, keyset deltas, true counts', () => {
   let t: TestApp;
+  let db: GeniusDatabase;
   let genius: Client;
   let geniusUrl: string;
-  let geniusDb: string;
   let workspaceId: string;
   let connectionId: string;
 
@@ -182,45 +185,32 @@ describeIfPg('Genius engine: a real Genius database, keyset deltas, true counts'
     );
 
   beforeAll(async () => {
-    geniusDb = `genius_t_${randomBytes(5).toString('hex')}`;
-    const admin = new Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${geniusDb}`);
-    } finally {
-      await admin.end();
-    }
-    geniusUrl = withDatabase(ADMIN_URL, geniusDb);
-    genius = new Client({ connectionString: geniusUrl });
-    await genius.connect();
-    await genius.query(SCHEMA);
+    db = await createGeniusDatabase(SCHEMA);
+    genius = db.client;
+    geniusUrl = db.url;
     t = await startTestApp();
     workspaceId = (await createClient(t)).workspaceId;
     connectionId = await connect('main');
   });
   afterAll(async () => {
-    await genius?.end();
     await t?.close();
-    const admin = new Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${geniusDb} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await db?.drop();
   });
 
   it('a full sync of all entities ends equal to the source and reports the malformed lead', async () => {
     const runs = await run(connectionId, 'all');
     expect(runs.map((r) => [r.entity, r.mode, r.status, r.processed, r.created, r.failed])).toEqual(
       [
+        ['division_groups', 'full', 'succeeded', 2, 2, 0],
+        ['divisions', 'full', 'succeeded', 3, 3, 0],
         ['users', 'full', 'succeeded', 20, 20, 0],
+        ['contacts', 'full', 'succeeded', 50, 50, 0],
         ['prospects', 'full', 'succeeded', 100, 100, 0],
         ['leads', 'full', 'succeeded', LEADS, LEADS - 1, 1],
         ['appointments', 'full', 'succeeded', 100, 100, 0],
       ],
     );
-    const leadsRun = runs[2];
+    const leadsRun = runs.find((r) => r.entity === 'leads')!;
     const errors = await t.dataSource.query(
       `SELECT external_id, stage, reason FROM sync_run_errors WHERE run_id = $1`,
       [leadsRun.id],
@@ -294,7 +284,15 @@ describeIfPg('Genius engine: a real Genius database, keyset deltas, true counts'
       occurred_at: '2024-04-08T16:30:00',
     });
     expect(await count('activities', connectionId)).toBe(100);
-    expect(await count('contacts', connectionId)).toBe(100);
+    // Prospects and Genius contacts share the contacts table without colliding ids.
+    expect(await count('contacts', connectionId)).toBe(150);
+    const [divisions] = await t.dataSource.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE d.group_id = g.id AND g.name = 'East')::int AS east
+         FROM genius_divisions d LEFT JOIN genius_division_groups g ON g.id = d.group_id
+        WHERE d.workspace_id = $1 AND d.connection_id = $2`,
+      [workspaceId, connectionId],
+    );
+    expect(divisions).toEqual({ n: 3, east: 1 });
   });
 
   it('a delta after updates reads exactly the changed rows, shared timestamps included', async () => {
@@ -339,25 +337,18 @@ describeIfPg('Genius engine: a real Genius database, keyset deltas, true counts'
   it('rows updated while a sync runs are neither skipped nor read twice', async () => {
     const other = await connect('mid-run');
     const engine = t.app.get(GeniusEngine);
-    const fetch = engine.fetch.bind(engine);
-    const spy = jest.spyOn(engine, 'fetch').mockImplementation(async function* (ctx) {
-      let batches = 0;
-      for await (const batch of fetch(ctx)) {
-        yield batch;
-        // After the first batch is committed: one row already read and one not yet read change.
-        if (++batches === 1) {
-          await genius.query(
-            `UPDATE leads SET status = 'Dead', modified = now() AT TIME ZONE 'UTC'
-              WHERE lead_id IN (100, 2000)`,
-          );
-        }
-      }
-    });
+    // After the first batch is committed: one row already read and one not yet read change.
+    const restore = afterFirstBatch(engine, () =>
+      genius.query(
+        `UPDATE leads SET status = 'Dead', modified = now() AT TIME ZONE 'UTC'
+          WHERE lead_id IN (100, 2000)`,
+      ),
+    );
     let first;
     try {
       [first] = await run(other, 'leads');
     } finally {
-      spy.mockRestore();
+      restore();
     }
     // 2000 moved past the run's upper bound: read by the next run, not twice by this one.
     expect(first).toMatchObject({ status: 'succeeded', processed: LEADS - 1, failed: 0 });

@@ -71,7 +71,7 @@ export abstract class SyncEngine<TRaw = unknown, TCursor = unknown> {
   ): CanonicalRecord | CanonicalRecord[] | null;
 
   /** An id to report a raw record by when it fails before it has a canonical external id. */
-  describe(raw: TRaw): string | null {
+  describe(raw: TRaw, _ctx?: EngineContext<TCursor>): string | null {
     const r = raw as Record<string, unknown> | null;
     const id = r && (r.id ?? r.external_id ?? r.externalId);
     return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
@@ -83,6 +83,15 @@ export abstract class SyncEngine<TRaw = unknown, TCursor = unknown> {
       ? 'rate_limited'
       : 'fatal';
   }
+
+  /**
+   * For sources that can be asked whether a record still exists (a database): of these external
+   * ids, stored by this connection in the entity's target table, the ones this entity owns and
+   * the source no longer has. When implemented, every run that reads to its end walks the stored
+   * rows page by page through it and soft-deletes what it returns (memory stays flat however
+   * many rows there are). Ids of other entities sharing the target must not be returned.
+   */
+  findDeleted?(ctx: EngineContext<TCursor>, externalIds: string[]): Promise<string[]>;
 
   /** Always runs, after success or failure. */
   async cleanup(_ctx: EngineContext<TCursor>): Promise<void> {}

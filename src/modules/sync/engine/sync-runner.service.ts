@@ -40,6 +40,7 @@ interface Counts {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const MAX_STORED_ERRORS_PER_BATCH = 500;
+const DELETION_SWEEP_PAGE = 5000;
 
 /**
  * The one lifecycle every engine runs through: claim the run -> initialize the client -> choose
@@ -170,6 +171,10 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
         if (deleted)
           this.logger.log({ run_id: runId, deleted }, 'Records gone from the source soft-deleted');
       }
+      if (engine.findDeleted && !run.options.maxRecords && !this.shutdown.signal.aborted) {
+        await this.sweepDeleted(run, engine, ctx, target, scope);
+        opts.onProgress?.({ ...counts, total });
+      }
       if (!run.dryRun) {
         await this.dataSource.transaction((m) => this.writer.resolveReferences(m, scope, target));
       }
@@ -185,6 +190,44 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
           .catch((err) => this.logger.warn({ run_id: runId, err }, 'Engine cleanup failed'));
       await lease.release();
     }
+  }
+
+  /**
+   * Asks the engine, one page of stored external ids at a time, which records the source no
+   * longer has, and soft-deletes them (a dry run only counts them) with the run's deleted count
+   * in the same transaction.
+   */
+  private async sweepDeleted(
+    run: SyncRun,
+    engine: SyncEngine,
+    ctx: EngineContext<unknown>,
+    target: CrmTarget,
+    scope: WriteScope,
+  ): Promise<void> {
+    let after: string | null = null;
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.writer.liveExternalIds(
+        this.dataSource.manager,
+        scope,
+        target,
+        after,
+        DELETION_SWEEP_PAGE,
+      );
+      if (ids.length === 0) break;
+      const gone = await engine.findDeleted!(ctx, ids);
+      if (gone.length > 0) {
+        deleted += await this.dataSource.transaction(async (m) => {
+          const n = await this.writer.softDeleteExternalIds(m, scope, target, gone, run.dryRun);
+          await m.query('UPDATE sync_runs SET deleted = deleted + $2 WHERE id = $1', [run.id, n]);
+          return n;
+        });
+      }
+      if (ids.length < DELETION_SWEEP_PAGE) break;
+      after = ids[ids.length - 1];
+    }
+    if (deleted)
+      this.logger.log({ run_id: run.id, deleted }, 'Records gone from the source soft-deleted');
   }
 
   private async processBatch(
@@ -207,7 +250,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       } catch (err) {
         if (!(err instanceof RecordError)) throw err;
         errors.push({
-          externalId: engine.describe(raw),
+          externalId: engine.describe(raw, ctx),
           stage: 'transform',
           reason: err.message,
           record: raw,

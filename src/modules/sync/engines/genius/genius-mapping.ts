@@ -9,7 +9,14 @@ import { key } from '../csv/csv-values';
  */
 export type GeniusRow = Record<string, unknown>;
 
-export type GeniusEntity = 'users' | 'prospects' | 'leads' | 'appointments';
+export type GeniusEntity =
+  | 'division_groups'
+  | 'divisions'
+  | 'users'
+  | 'contacts'
+  | 'prospects'
+  | 'leads'
+  | 'appointments';
 
 export interface GeniusTable {
   /** Default table name (settings.tables can rename it). */
@@ -21,6 +28,11 @@ export interface GeniusTable {
   /** Columns selected, besides id and modified. */
   columns: readonly string[];
   target: CrmTarget;
+  /**
+   * Prefix of the external id, for an entity that shares its target table with another (Genius
+   * contacts and prospects both become contacts, with ids from separate sequences).
+   */
+  idPrefix?: string;
   map(row: GeniusRow, settings: GeniusMappingSettings): Record<string, FieldValue>;
 }
 
@@ -139,7 +151,79 @@ function wholeNumber(value: unknown, column: string): number | null {
   return Number(v);
 }
 
+/** Genius flags are booleans in some tables and 0/1 integers in others. */
+function flag(value: unknown, column: string): boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value;
+  const v = String(value).trim().toLowerCase();
+  if (['1', 't', 'true'].includes(v)) return true;
+  if (['0', 'f', 'false'].includes(v)) return false;
+  throw new RecordError(`${column} "${v}" is not a flag (0/1 or true/false)`);
+}
+
+/** A person's canonical contact fields; one with no name, email or phone cannot be told apart. */
+function person(row: GeniusRow, what: string, phone: string | null): Record<string, FieldValue> {
+  const fields = {
+    first_name: text(row.first_name),
+    last_name: text(row.last_name),
+    email: text(row.email),
+    phone,
+  };
+  if (!fields.first_name && !fields.last_name && !fields.email && !fields.phone)
+    throw new RecordError(`${what} needs a name, an email or a phone number`);
+  return fields;
+}
+
 export const GENIUS_TABLES: Record<GeniusEntity, GeniusTable> = {
+  division_groups: {
+    table: 'division_groups',
+    id: 'id',
+    modified: 'modified',
+    columns: ['group_label', 'region', 'default_time_zone_name', 'is_active', 'created'],
+    target: 'genius_division_groups',
+    map: (row) => ({
+      name: text(row.group_label) ?? `Division group ${text(row.id)}`,
+      region: text(row.region),
+      time_zone: text(row.default_time_zone_name),
+      active: flag(row.is_active, 'is_active') ?? true,
+    }),
+  },
+  divisions: {
+    table: 'divisions',
+    id: 'id',
+    modified: 'modified',
+    columns: ['group_id', 'region_id', 'label', 'abbreviation', 'is_inactive', 'created'],
+    target: 'genius_divisions',
+    map: (row) => ({
+      name: text(row.label) ?? `Division ${text(row.id)}`,
+      abbreviation: text(row.abbreviation),
+      group_external_id: text(row.group_id),
+      region_id: text(row.region_id),
+      active: !(flag(row.is_inactive, 'is_inactive') ?? false),
+    }),
+  },
+  contacts: {
+    // The people the leads table points at (leads.contact_id).
+    table: 'contacts',
+    id: 'contact_id',
+    modified: 'modified',
+    idPrefix: 'contact:',
+    columns: [
+      'division_id',
+      'first_name',
+      'last_name',
+      'email',
+      'phone1',
+      'phone2',
+      'address1',
+      'city',
+      'state',
+      'zip',
+      'created',
+    ],
+    target: 'contacts',
+    map: (row) => person(row, 'a contact', text(row.phone1) ?? text(row.phone2)),
+  },
   users: {
     table: 'users',
     id: 'user_id',
@@ -172,18 +256,10 @@ export const GENIUS_TABLES: Record<GeniusEntity, GeniusTable> = {
     modified: 'modified',
     columns: ['division_id', 'user_id', 'first_name', 'last_name', 'email', 'phone1', 'created'],
     target: 'contacts',
-    map: (row) => {
-      const fields = {
-        first_name: text(row.first_name),
-        last_name: text(row.last_name),
-        email: text(row.email),
-        phone: text(row.phone1),
-        owner_external_id: text(row.user_id),
-      };
-      if (!fields.first_name && !fields.last_name && !fields.email && !fields.phone)
-        throw new RecordError('a prospect needs a name, an email or a phone number');
-      return fields;
-    },
+    map: (row) => ({
+      ...person(row, 'a prospect', text(row.phone1)),
+      owner_external_id: text(row.user_id),
+    }),
   },
   leads: {
     // The integration document's example query, read by keyset instead of LIMIT/OFFSET.
@@ -239,7 +315,35 @@ export const GENIUS_TABLES: Record<GeniusEntity, GeniusTable> = {
   },
 };
 
-export const GENIUS_ENTITIES = ['users', 'prospects', 'leads', 'appointments'] as const;
+/**
+ * The order `sync genius all` runs them: the reference data first (users point at divisions),
+ * then users (the owners of everything else), the people, the leads, and the appointments that
+ * point at prospects.
+ */
+export const GENIUS_ENTITIES = [
+  'division_groups',
+  'divisions',
+  'users',
+  'contacts',
+  'prospects',
+  'leads',
+  'appointments',
+] as const satisfies readonly GeniusEntity[];
+
+/** The external id a row of an entity is stored under. */
+export const externalIdOf = (entity: GeniusEntity, sourceId: string): string =>
+  `${GENIUS_TABLES[entity].idPrefix ?? ''}${sourceId}`;
+
+/** The source id of a stored external id, or null when the id is another entity's. */
+export function sourceIdOf(entity: GeniusEntity, externalId: string): string | null {
+  const own = GENIUS_TABLES[entity].idPrefix;
+  if (own) return externalId.startsWith(own) ? externalId.slice(own.length) : null;
+  // Entities sharing a target: an id with another entity's prefix is not ours.
+  const others = Object.values(GENIUS_TABLES).filter(
+    (t) => t.idPrefix && t.target === GENIUS_TABLES[entity].target,
+  );
+  return others.some((t) => externalId.startsWith(t.idPrefix!)) ? null : externalId;
+}
 
 /** One Genius row as a canonical record; RecordError when it cannot be mapped. */
 export function toCanonical(
@@ -249,7 +353,7 @@ export function toCanonical(
 ): CanonicalRecord {
   const spec = GENIUS_TABLES[entity];
   return {
-    externalId: idOf(row[spec.id], spec.id),
+    externalId: externalIdOf(entity, idOf(row[spec.id], spec.id)),
     fields: spec.map(row, settings),
     raw: row,
     changedAt: isoTimestamp(row[spec.modified], spec.modified),

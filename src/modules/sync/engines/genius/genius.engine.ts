@@ -11,7 +11,9 @@ import {
   GeniusEntity,
   GeniusMappingSettings,
   GeniusRow,
+  externalIdOf,
   isoTimestamp,
+  sourceIdOf,
   toCanonical,
 } from './genius-mapping';
 
@@ -29,6 +31,10 @@ export interface GeniusSettings extends GeniusMappingSettings {
   statement_timeout_ms?: number;
   /** Table names when they differ from the entity names. */
   tables?: Partial<Record<GeniusEntity, string>>;
+  /** The entities `all` runs (default every one): a database without a table leaves it out. */
+  entities?: GeniusEntity[];
+  /** Whether runs look for rows deleted from the source (default true). */
+  detect_deletions?: boolean;
 }
 
 interface GeniusState {
@@ -36,6 +42,8 @@ interface GeniusState {
   /** The source's clock when the run started: rows modified later wait for the next run. */
   upperBound: string;
   settings: GeniusSettings;
+  /** The id column's SQL type, read from the catalog for the deletion check. */
+  idType?: string;
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
@@ -52,12 +60,17 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
 @Injectable()
 export class GeniusEngine extends SyncEngine<GeniusRow, GeniusCursor> {
   readonly provider = 'genius';
-  /** Users first (owners), then prospects (contacts) before the appointments that point at them. */
+  /** Reference data, then users (owners), then people, leads and appointments (see GENIUS_ENTITIES). */
   readonly entities = GENIUS_ENTITIES;
   override readonly supportsSince = true;
 
   targetOf(entity: string): CrmTarget {
     return GENIUS_TABLES[entity as GeniusEntity].target;
+  }
+
+  override isConfigured(connection: CrmConnection, entity: string): boolean {
+    const only = GeniusEngine.settings(connection).entities;
+    return !only || only.includes(entity as GeniusEntity);
   }
 
   static settings(connection: CrmConnection): GeniusSettings {
@@ -113,9 +126,7 @@ export class GeniusEngine extends SyncEngine<GeniusRow, GeniusCursor> {
     const spec = GENIUS_TABLES[entity];
     const batchSize = Math.max(1, Math.floor(settings.batch_size ?? DEFAULT_BATCH_SIZE));
     const q = (name: string) => client.escapeIdentifier(name);
-    const table =
-      (settings.schema ? `${q(settings.schema)}.` : '') +
-      q(settings.tables?.[entity] ?? spec.table);
+    const table = this.tableOf(ctx);
     const id = q(spec.id);
     const modified = q(spec.modified);
     const columns = [spec.id, spec.modified, ...spec.columns].map(q).join(', ');
@@ -164,9 +175,68 @@ export class GeniusEngine extends SyncEngine<GeniusRow, GeniusCursor> {
     return toCanonical(ctx.entity as GeniusEntity, row, GeniusEngine.settings(ctx.connection));
   }
 
-  override describe(row: GeniusRow): string | null {
-    const id = row.lead_id ?? row.user_id ?? row.id;
-    return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+  /**
+   * Genius deletes rows outright (no tombstones a delta by `modified` could see), so after every
+   * run that read to its end the stored ids are checked against the source table, a page at a
+   * time, through its primary key.
+   */
+  override async findDeleted(
+    ctx: EngineContext<GeniusCursor>,
+    externalIds: string[],
+  ): Promise<string[]> {
+    const state = ctx.state.genius as GeniusState;
+    if (state.settings.detect_deletions === false) return [];
+    const entity = ctx.entity as GeniusEntity;
+    const owned = new Map<string, string>();
+    for (const externalId of externalIds) {
+      const sourceId = sourceIdOf(entity, externalId);
+      if (sourceId !== null) owned.set(sourceId, externalId);
+    }
+    if (owned.size === 0) return [];
+    const table = this.tableOf(ctx);
+    const id = state.client.escapeIdentifier(GENIUS_TABLES[entity].id);
+    state.idType ??= await this.columnType(state.client, table, GENIUS_TABLES[entity].id);
+    const { rows } = await state.client.query<{ k: string }>(
+      `SELECT k FROM unnest($1::text[]) AS k
+        WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.${id} = k::${state.idType})`,
+      [[...owned.keys()]],
+    );
+    return rows.map((r) => owned.get(r.k)!);
+  }
+
+  /** The external id a failed row would have had (the entity's key, prefixed like its records). */
+  override describe(row: GeniusRow, ctx?: EngineContext<GeniusCursor>): string | null {
+    if (!ctx) return super.describe(row);
+    const entity = ctx.entity as GeniusEntity;
+    const id = row[GENIUS_TABLES[entity].id];
+    return typeof id === 'string' || typeof id === 'number'
+      ? externalIdOf(entity, String(id))
+      : null;
+  }
+
+  /** The entity's table, schema-qualified and quoted. */
+  private tableOf(ctx: EngineContext<GeniusCursor>): string {
+    const { client, settings } = ctx.state.genius as GeniusState;
+    const entity = ctx.entity as GeniusEntity;
+    const q = (name: string) => client.escapeIdentifier(name);
+    return (
+      (settings.schema ? `${q(settings.schema)}.` : '') +
+      q(settings.tables?.[entity] ?? GENIUS_TABLES[entity].table)
+    );
+  }
+
+  /** A column's type as SQL (e.g. integer, character varying(20)), to cast ids to it. */
+  private async columnType(client: Client, table: string, column: string): Promise<string> {
+    const { rows } = await client.query<{ type: string | null }>(
+      `SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+        WHERE a.attrelid = $1::regclass AND a.attname = $2 AND NOT a.attisdropped`,
+      [table, column],
+    );
+    const type = rows[0]?.type;
+    // The catalog's own spelling of a type; anything else is refused rather than interpolated.
+    if (!type || !/^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?$/i.test(type))
+      throw new Error(`Genius database: ${table}.${column} has no usable type (${type})`);
+    return type;
   }
 
   override async cleanup(ctx: EngineContext<GeniusCursor>): Promise<void> {
