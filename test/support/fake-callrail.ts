@@ -1,3 +1,5 @@
+import { ConnectionsService } from '../../src/modules/sync/connections/connections.service';
+import type { TestApp } from './test-app';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -37,13 +39,43 @@ export interface FakeConversation {
   }>;
 }
 
+/** A form submission in CallRail v3's wire format (Listing All Form Submissions). */
+export interface FakeFormSubmission {
+  id: string;
+  company_id: string;
+  person_id: string;
+  form_data: Record<string, string>;
+  form_url: string;
+  landing_page_url: string;
+  referrer: string;
+  referring_url: string;
+  submitted_at: string;
+  first_form: boolean;
+  customer_name: string | null;
+  customer_phone_number: string | null;
+  customer_email?: string | null;
+  source: string | null;
+  lead_status: string | null;
+}
+
+/** Accounts, companies, users, trackers and tags: listed whole, no dates. */
+export type FakeObject = Record<string, unknown> & { id: string | number };
+
 export interface FakeRequest {
   path: string;
   query: Record<string, string>;
   status: number;
 }
 
-type Fault = { status: 429 | 503; retryAfter?: number };
+/** A failed answer, or `hang`: the request is held and never answered (the client must time out). */
+type Fault = { status: 429 | 503; retryAfter?: number } | { hang: true };
+
+interface Resource {
+  key: string;
+  rows: () => unknown[];
+  /** The record's time, for resources filtered by start_date/end_date; lists have none. */
+  at?: (row: unknown) => string;
+}
 
 /**
  * CallRail v3 on loopback: checks `Authorization: Token token="..."`, refuses a request without
@@ -53,8 +85,15 @@ type Fault = { status: 429 | 503; retryAfter?: number };
 export class FakeCallRail {
   readonly calls = new Map<string, FakeCall>();
   readonly conversations = new Map<string, FakeConversation>();
+  readonly formSubmissions = new Map<string, FakeFormSubmission>();
+  readonly accounts = new Map<string, FakeObject>();
+  readonly companies = new Map<string, FakeObject>();
+  readonly users = new Map<string, FakeObject>();
+  readonly trackers = new Map<string, FakeObject>();
+  readonly tags = new Map<string, FakeObject>();
   readonly requests: FakeRequest[] = [];
   private readonly faults: Fault[] = [];
+  private readonly held = new Set<ServerResponse>();
   private server?: Server;
   url = '';
 
@@ -71,6 +110,7 @@ export class FakeCallRail {
   }
 
   async stop(): Promise<void> {
+    for (const res of this.held) res.destroy();
     await new Promise<void>((resolve, reject) =>
       this.server?.close((err) => (err ? reject(err) : resolve())),
     );
@@ -93,6 +133,11 @@ export class FakeCallRail {
       return send(401, { error: 'HTTP Token: Access denied.' });
     }
     const fault = this.faults.shift();
+    if (fault && 'hang' in fault) {
+      this.requests.push({ path: url.pathname, query, status: 0 });
+      this.held.add(res);
+      return;
+    }
     if (fault) {
       return send(
         fault.status,
@@ -100,44 +145,75 @@ export class FakeCallRail {
         fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
       );
     }
-    const prefix = `/v3/a/${this.accountId}/`;
-    if (!url.pathname.startsWith(prefix)) return send(404, { error: 'Not found' });
-    const resource = url.pathname.slice(prefix.length);
-    const source =
-      resource === 'calls.json'
-        ? { key: 'calls', rows: [...this.calls.values()], at: (c: FakeCall) => c.start_time }
-        : resource === 'text-messages.json'
-          ? {
-              key: 'conversations',
-              rows: [...this.conversations.values()],
-              at: (c: FakeConversation) => c.last_message_at,
-            }
-          : undefined;
+    const source = this.resource(url.pathname);
     if (!source) return send(404, { error: 'Not found' });
-    if (!query.start_date || !query.end_date) {
-      return send(400, { error: 'this fake requires start_date and end_date' });
+    let rows = source.rows();
+    const at = source.at;
+    if (at) {
+      if (!query.start_date || !query.end_date) {
+        return send(400, { error: 'this fake requires start_date and end_date' });
+      }
+      const from = Date.parse(query.start_date);
+      const to = Date.parse(query.end_date);
+      if (Number.isNaN(from) || Number.isNaN(to)) return send(400, { error: 'Invalid date' });
+      // A malformed time is still listed (the real API lists what it has): keep it in window.
+      rows = rows
+        .filter((row) => {
+          const t = Date.parse(at(row));
+          return Number.isNaN(t) || (t >= from && t <= to);
+        })
+        .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
     }
-    const from = Date.parse(query.start_date);
-    const to = Date.parse(query.end_date);
-    if (Number.isNaN(from) || Number.isNaN(to)) return send(400, { error: 'Invalid date' });
     const perPage = Math.min(250, Number(query.per_page ?? 100));
     const page = Math.max(1, Number(query.page ?? 1));
-    const at = source.at as (row: unknown) => string;
-    // A malformed start_time is still listed (the real API lists what it has): keep it in window.
-    const inWindow = (source.rows as unknown[])
-      .filter((row) => {
-        const t = Date.parse(at(row));
-        return Number.isNaN(t) || (t >= from && t <= to);
-      })
-      .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
-    const totalPages = Math.ceil(inWindow.length / perPage);
     send(200, {
       page,
       per_page: perPage,
-      total_pages: totalPages,
-      total_records: inWindow.length,
-      [source.key]: inWindow.slice((page - 1) * perPage, page * perPage),
+      total_pages: Math.ceil(rows.length / perPage),
+      total_records: rows.length,
+      // A page past the last one is empty, as CallRail answers it.
+      [source.key]: rows.slice((page - 1) * perPage, page * perPage),
     });
+  }
+
+  private resource(path: string): Resource | undefined {
+    if (path === '/v3/a.json') return { key: 'accounts', rows: () => [...this.accounts.values()] };
+    const prefix = `/v3/a/${this.accountId}/`;
+    if (!path.startsWith(prefix)) return undefined;
+    const list = (key: string, map: Map<string, FakeObject>): Resource => ({
+      key,
+      rows: () => [...map.values()],
+    });
+    switch (path.slice(prefix.length)) {
+      case 'calls.json':
+        return {
+          key: 'calls',
+          rows: () => [...this.calls.values()],
+          at: (c) => (c as FakeCall).start_time,
+        };
+      case 'text-messages.json':
+        return {
+          key: 'conversations',
+          rows: () => [...this.conversations.values()],
+          at: (c) => (c as FakeConversation).last_message_at,
+        };
+      case 'form_submissions.json':
+        return {
+          key: 'form_submissions',
+          rows: () => [...this.formSubmissions.values()],
+          at: (f) => (f as FakeFormSubmission).submitted_at,
+        };
+      case 'companies.json':
+        return list('companies', this.companies);
+      case 'users.json':
+        return list('users', this.users);
+      case 'trackers.json':
+        return list('trackers', this.trackers);
+      case 'tags.json':
+        return list('tags', this.tags);
+      default:
+        return undefined;
+    }
   }
 }
 
@@ -165,4 +241,27 @@ export function fakeCall(i: number, base = Date.parse('2025-06-01T12:00:00Z')): 
     voicemail: false,
     agent_email: 'agent@example.com',
   };
+}
+
+/** A CallRail connection of `workspaceId` pointed at the fake (tiny retry delays). */
+export async function createCallRailConnection(
+  t: TestApp,
+  workspaceId: string,
+  fake: FakeCallRail,
+  name: string,
+  settings: Record<string, unknown> = {},
+  apiKey = fake.apiKey,
+): Promise<string> {
+  const connection = await t.app.get(ConnectionsService).create(workspaceId, {
+    provider: 'callrail',
+    name,
+    settings: {
+      base_url: fake.url,
+      account_id: fake.accountId,
+      retry_base_delay_ms: 1,
+      ...settings,
+    },
+    credentials: { api_key: apiKey },
+  });
+  return connection.id;
 }

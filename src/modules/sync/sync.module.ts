@@ -10,6 +10,7 @@ import { SyncFilesService } from './connections/sync-files.service';
 import { EngineRegistry, SYNC_ENGINES } from './engine/engine-registry';
 import { RunLockService } from './engine/run-lock.service';
 import { SyncRunnerService } from './engine/sync-runner.service';
+import { CallRailListsEngine } from './engines/callrail/callrail-lists.engine';
 import { CallRailEngine } from './engines/callrail/callrail.engine';
 import { CsvEngine } from './engines/csv/csv.engine';
 import { GeniusEngine } from './engines/genius/genius.engine';
@@ -23,8 +24,11 @@ import { SyncRunsService } from './sync-runs.service';
 import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 
-/** Every engine class; the registry finds them by provider and entity. */
-const ENGINES = [CsvEngine, CallRailEngine, GeniusEngine, HubSpotEngine];
+/**
+ * Every engine class; the registry finds them by provider and entity. A provider's engines run
+ * under `all` in this order (CallRail's lists before its dated records).
+ */
+const ENGINES = [CsvEngine, CallRailListsEngine, CallRailEngine, GeniusEngine, HubSpotEngine];
 
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 

@@ -1,6 +1,10 @@
-import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
 import { SyncService, TriggerRequest } from '../../../src/modules/sync/sync.service';
-import { FakeCall, FakeCallRail, fakeCall } from '../../support/fake-callrail';
+import {
+  createCallRailConnection,
+  FakeCall,
+  FakeCallRail,
+  fakeCall,
+} from '../../support/fake-callrail';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
 
 const ACCOUNT = '227799611';
@@ -40,19 +44,9 @@ describe('CallRail engine: calls and text messages to activities', () => {
     fake.calls.set(bad.id, bad);
     t = await startTestApp();
     workspaceId = (await createClient(t)).workspaceId;
-    connectionId = (
-      await t.app.get(ConnectionsService).create(workspaceId, {
-        provider: 'callrail',
-        name: 'fake',
-        settings: {
-          base_url: fake.url,
-          account_id: ACCOUNT,
-          history_start: new Date(base - 30 * 24 * HOUR).toISOString(),
-          retry_base_delay_ms: 1,
-        },
-        credentials: { api_key: KEY },
-      })
-    ).id;
+    connectionId = await createCallRailConnection(t, workspaceId, fake, 'fake', {
+      history_start: new Date(base - 30 * 24 * HOUR).toISOString(),
+    });
     // A contact and a lead whose phones (written differently) match calls 5 and 6.
     [{ id: contactId }] = await t.dataSource.query(
       `INSERT INTO contacts (workspace_id, source, external_id, content_hash, phone)
@@ -235,18 +229,13 @@ describe('CallRail engine: calls and text messages to activities', () => {
   });
 
   it('an interrupted run resumes at the first uncommitted page of the same window', async () => {
-    const other = await t.app.get(ConnectionsService).create(workspaceId, {
-      provider: 'callrail',
-      name: 'resume',
-      settings: { base_url: fake.url, account_id: ACCOUNT, retry_base_delay_ms: 1 },
-      credentials: { api_key: KEY },
-    });
+    const other = await createCallRailConnection(t, workspaceId, fake, 'resume');
     const runOther = (options: TriggerRequest['options']) =>
       t.app.get(SyncService).runNow({
         workspaceId,
         provider: 'callrail',
         entity: 'calls',
-        connectionId: other.id,
+        connectionId: other,
         options,
         trigger: 'cli',
       });
@@ -254,7 +243,7 @@ describe('CallRail engine: calls and text messages to activities', () => {
     expect(first).toMatchObject({ mode: 'full', processed: 250, created: 250 });
     const [{ cursor }] = await t.dataSource.query(
       `SELECT cursor FROM sync_cursors WHERE connection_id = $1 AND entity = 'calls'`,
-      [other.id],
+      [other],
     );
     expect(cursor).toMatchObject({ page: 1, complete: false });
 
@@ -270,18 +259,12 @@ describe('CallRail engine: calls and text messages to activities', () => {
   });
 
   it('a wrong API key fails the run with CallRail named in the error', async () => {
-    const service = t.app.get(ConnectionsService);
-    const other = await service.create(workspaceId, {
-      provider: 'callrail',
-      name: 'wrong key',
-      settings: { base_url: fake.url, account_id: ACCOUNT },
-      credentials: { api_key: 'nope' },
-    });
+    const other = await createCallRailConnection(t, workspaceId, fake, 'wrong key', {}, 'nope');
     const [result] = await t.app.get(SyncService).runNow({
       workspaceId,
       provider: 'callrail',
       entity: 'calls',
-      connectionId: other.id,
+      connectionId: other,
       options: {},
       trigger: 'cli',
     });

@@ -33,7 +33,24 @@ export interface CallRailConversation {
   [field: string]: unknown;
 }
 
-export type CallRailRecord = CallRailCall | CallRailConversation;
+/** A form submission as CallRail v3 lists it (form_submissions.json). */
+export interface CallRailFormSubmission {
+  id: string;
+  company_id?: string | null;
+  person_id?: string | null;
+  form_data?: Record<string, unknown> | null;
+  form_url?: string | null;
+  landing_page_url?: string | null;
+  submitted_at?: string | null;
+  customer_name?: string | null;
+  customer_phone_number?: string | null;
+  customer_email?: string | null;
+  source?: string | null;
+  lead_status?: string | null;
+  [field: string]: unknown;
+}
+
+export type CallRailRecord = CallRailCall | CallRailConversation | CallRailFormSubmission;
 
 /** How each entity is read: its path under /a/{account_id}/ and the key of its array. */
 export interface CallRailEntitySpec {
@@ -45,6 +62,13 @@ export interface CallRailEntitySpec {
 }
 
 export const CALLRAIL_ENTITIES = {
+  // Leads before the calls and texts that get linked to them by phone.
+  form_submissions: {
+    path: 'form_submissions.json',
+    key: 'form_submissions',
+    target: 'leads',
+    extraParams: { sort: 'submitted_at', order: 'asc' },
+  },
   // Oldest first, so that page n of a closed window stays page n while we read it.
   calls: {
     path: 'calls.json',
@@ -150,4 +174,53 @@ export function mapConversation(conversation: CallRailConversation): CanonicalRe
       },
     };
   });
+}
+
+/** CallRail's lead status of a form => canonical lead status. */
+const FORM_LEAD_STATUS: Readonly<Record<string, string>> = {
+  good_lead: 'qualified',
+  previously_marked_good_lead: 'qualified',
+  not_a_lead: 'lost',
+};
+
+/** The first form field whose name contains `hint` (forms name their fields freely). */
+function formField(form: Record<string, unknown> | null | undefined, hint: string): string | null {
+  for (const [name, value] of Object.entries(form ?? {})) {
+    if (name.toLowerCase().includes(hint) && typeof value === 'string' && value.trim() !== '')
+      return value.trim();
+  }
+  return null;
+}
+
+/**
+ * A form submission becomes a lead: the person from CallRail's caller fields or, failing those,
+ * the form's own name/email/phone fields; the marketing source as lead_source.
+ */
+export function mapFormSubmission(form: CallRailFormSubmission): CanonicalRecord {
+  if (typeof form.id !== 'string' || form.id === '')
+    throw new RecordError('form submission has no id');
+  const submitted = timestamp(form.submitted_at, 'submitted_at');
+  const email =
+    (typeof form.customer_email === 'string' && form.customer_email) ||
+    formField(form.form_data, 'email');
+  const phone =
+    (typeof form.customer_phone_number === 'string' && form.customer_phone_number) ||
+    formField(form.form_data, 'phone');
+  const name =
+    (typeof form.customer_name === 'string' && form.customer_name.trim()) ||
+    formField(form.form_data, 'name');
+  return {
+    externalId: form.id,
+    fields: {
+      name: truncate(name || email || phone || 'Form submission', 200),
+      email: email || null,
+      phone: phone || null,
+      lead_source:
+        typeof form.source === 'string' && form.source ? truncate(form.source, 40) : null,
+      status: FORM_LEAD_STATUS[String(form.lead_status ?? '')] ?? 'new',
+      notes: typeof form.form_url === 'string' && form.form_url ? form.form_url : null,
+      source_created_at: submitted,
+    },
+    raw: form,
+  };
 }

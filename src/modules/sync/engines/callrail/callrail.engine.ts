@@ -2,35 +2,21 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CrmWriterService } from '../../../crm/crm-writer.service';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
-import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
-import { CrmConnection } from '../../entities/crm-connection.entity';
-import { CrmHttpClient } from '../../http/crm-http.client';
+import { EngineContext, FetchedBatch } from '../../engine/sync-engine';
 import { SyncException } from '../../sync.exception';
+import { CallRailBaseEngine } from './callrail-base.engine';
+import { CallRailSettings, callRailSettings } from './callrail-client';
 import {
   CALLRAIL_ENTITIES,
   CallRailCall,
   CallRailConversation,
   CallRailEntity,
+  CallRailFormSubmission,
   CallRailRecord,
   mapCall,
   mapConversation,
+  mapFormSubmission,
 } from './callrail-mapping';
-
-export interface CallRailSettings {
-  account_id?: string;
-  /** Default https://api.callrail.com/v3. */
-  base_url?: string;
-  /** Where a full sync starts (ISO date or date-time). Default two years before the run. */
-  history_start?: string;
-  /** How far before the last window's end a delta starts again. Default 72. */
-  lookback_hours?: number;
-  /** At most 250 (the API's cap). Default 250. */
-  per_page?: number;
-  /** Backoff base for retries; tests make it tiny. Default the client's (500 ms). */
-  retry_base_delay_ms?: number;
-  /** Requests per hour. Default the documented 1,000. */
-  requests_per_hour?: number;
-}
 
 /**
  * Where a run is: the date window it reads and the last page of it committed. `complete` once
@@ -43,30 +29,19 @@ export interface CallRailCursor {
   complete: boolean;
 }
 
-interface PageEnvelope {
-  page?: number;
-  per_page?: number;
-  total_pages?: number;
-  total_records?: number;
-  [key: string]: unknown;
-}
-
-const DEFAULT_BASE_URL = 'https://api.callrail.com/v3';
-const MAX_PER_PAGE = 250;
 const DEFAULT_LOOKBACK_HOURS = 72;
 const HOUR_MS = 3_600_000;
 
 /**
- * CallRail REST v3: calls and text messages become activities. CallRail records have no
- * updated_at and post-call data (recordings, tags, value) arrives after the call, so a delta
- * re-reads a lookback before the last window's end and lets the content hash skip unchanged
- * rows. Every request carries explicit start_date/end_date: without them the API silently
- * returns only the last 7 days.
+ * CallRail REST v3, the records with a date: form submissions become leads, calls and text
+ * messages activities. CallRail records have no updated_at and post-call data (recordings, tags,
+ * value, lead status) arrives later, so a delta re-reads a lookback before the last window's end
+ * and lets the content hash skip unchanged rows. Every request carries explicit
+ * start_date/end_date: without them the API silently returns only the last 7 days.
  */
 @Injectable()
-export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
-  readonly provider = 'callrail';
-  readonly entities = ['calls', 'text_messages'] as const;
+export class CallRailEngine extends CallRailBaseEngine<CallRailRecord, CallRailCursor> {
+  readonly entities = ['form_submissions', 'calls', 'text_messages'] as const;
   override readonly supportsSince = true;
   private readonly logger = new Logger(CallRailEngine.name);
 
@@ -81,71 +56,28 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
     return CALLRAIL_ENTITIES[entity as CallRailEntity].target;
   }
 
-  static settings(connection: CrmConnection): CallRailSettings {
-    return connection.settings as CallRailSettings;
-  }
-
-  override async initialize(ctx: EngineContext<CallRailCursor>): Promise<void> {
-    const settings = CallRailEngine.settings(ctx.connection);
-    const apiKey = ctx.credentials.api_key;
-    if (!settings.account_id) {
-      throw new SyncException('VALIDATION_ERROR', 'The CallRail connection has no account_id');
-    }
-    if (!apiKey) {
-      throw new SyncException('VALIDATION_ERROR', 'The CallRail connection has no api_key');
-    }
-    ctx.state.client = new CrmHttpClient({
-      provider: 'callrail',
-      baseURL: (settings.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
-      headers: { Authorization: `Token token="${apiKey}"`, Accept: 'application/json' },
-      retryBaseDelayMs: settings.retry_base_delay_ms,
-      // The documented 1,000 requests/hour, one budget per connection for all its entities.
-      rateLimit: {
-        points: settings.requests_per_hour ?? 1000,
-        durationSeconds: 3600,
-        key: `callrail:${ctx.connection.id}`,
-      },
-    });
-  }
-
   override async *fetch(
     ctx: EngineContext<CallRailCursor>,
   ): AsyncIterable<FetchedBatch<CallRailRecord, CallRailCursor>> {
-    const settings = CallRailEngine.settings(ctx.connection);
+    const settings = callRailSettings(ctx.connection);
     const spec = CALLRAIL_ENTITIES[ctx.entity as CallRailEntity];
-    const client = ctx.state.client as CrmHttpClient;
-    const perPage = Math.min(MAX_PER_PAGE, Math.max(1, settings.per_page ?? MAX_PER_PAGE));
     const window = this.windowOf(ctx, settings);
-    const path = `/a/${encodeURIComponent(settings.account_id ?? '')}/${spec.path}`;
-
-    for (let page = window.page + 1; ; page++) {
-      const body = await client.get<PageEnvelope>(
-        path,
-        {
-          ...('extraParams' in spec ? spec.extraParams : {}),
-          start_date: window.window_start,
-          end_date: window.window_end,
-          page,
-          per_page: perPage,
-        },
-        { signal: ctx.signal },
-      );
-      const records = body[spec.key];
-      if (!Array.isArray(records)) {
-        throw new SyncException(
-          'SERVICE_UNAVAILABLE',
-          `callrail GET ${path} page ${page}: the response has no "${spec.key}" array`,
-        );
-      }
-      const totalPages = Number(body.total_pages ?? 0);
-      // An empty window reports total_pages 0: this first page is then also the last.
-      const complete = page >= totalPages || records.length === 0;
+    for await (const page of this.pages(
+      ctx,
+      (account) => `/a/${encodeURIComponent(account)}/${spec.path}`,
+      spec.key,
+      {
+        ...('extraParams' in spec ? spec.extraParams : {}),
+        start_date: window.window_start,
+        end_date: window.window_end,
+      },
+      window.page + 1,
+    )) {
       yield {
-        records: records as CallRailRecord[],
-        cursor: { ...window, page, complete },
-        total: typeof body.total_records === 'number' ? body.total_records : undefined,
+        records: page.records,
+        cursor: { ...window, page: page.page, complete: page.complete },
+        total: page.total,
       };
-      if (complete) return;
     }
   }
 
@@ -153,6 +85,7 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
     raw: CallRailRecord,
     ctx: EngineContext<CallRailCursor>,
   ): CanonicalRecord | CanonicalRecord[] {
+    if (ctx.entity === 'form_submissions') return mapFormSubmission(raw as CallRailFormSubmission);
     return ctx.entity === 'calls'
       ? mapCall(raw as CallRailCall)
       : mapConversation(raw as CallRailConversation);
