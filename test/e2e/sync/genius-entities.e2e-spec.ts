@@ -301,6 +301,16 @@ describeIfPg('Genius engine: every entity, full then delta, equal to the source'
       await write(c, MALFORMED, c.row(MALFORMED), '2024-06-02 00:00:00');
       await db.client.query(`DELETE FROM ${c.table} WHERE ${c.id} = 3`);
 
+      // A dry run reports the same changes, the deletion included, and writes none of them.
+      const dry = await run(c.entity, { dryRun: true });
+      expect(dry).toMatchObject({ processed: 4, created: 1, updated: 3, deleted: 1, failed: 0 });
+      const [{ live }] = await t.dataSource.query(
+        `SELECT count(*)::int AS live FROM ${c.stored.table}
+          WHERE workspace_id = $1 AND connection_id = $2 AND deleted_at IS NULL AND external_id = $3`,
+        [workspaceId, connectionId, `${c.stored.prefix ?? ''}3`],
+      );
+      expect(live).toBe(1);
+
       // Between the delta's first and second batch, row 4 (not part of this delta) and row 11
       // (part of it, not read yet) change: both move past the run's upper bound.
       const restore = afterFirstBatch(t.app.get(GeniusEngine), () =>
