@@ -392,6 +392,15 @@ describeIfPg('Genius engine: a real Genius database, keyset deltas, true counts'
     expect(cursors).toEqual([]);
   });
 
+  it('all runs only the entities the connection lists, in dependency order', async () => {
+    const other = await connect('reference only', { entities: ['divisions', 'division_groups'] });
+    const runs = await run(other, 'all');
+    expect(runs.map((r) => [r.entity, r.status, r.created])).toEqual([
+      ['division_groups', 'succeeded', 2],
+      ['divisions', 'succeeded', 3],
+    ]);
+  });
+
   it('--since starts from that date', async () => {
     const other = await connect('since');
     const [since] = await run(other, 'leads', { since: '2024-06-01' });
