@@ -30,11 +30,14 @@ export async function writeCrm(
     const problems = validateRecord(target, r);
     if (problems.length > 0) throw new Error(`${target} ${r.externalId}: ${problems.join('; ')}`);
   }
-  const result = await t.dataSource.transaction((m) =>
-    t.app
-      .get(CrmWriterService)
-      .upsert(m, { workspaceId, connectionId: null, source: 'test' }, target, canonical),
-  );
+  const writer = t.app.get(CrmWriterService);
+  const scope = { workspaceId, connectionId: null, source: 'test' };
+  const result = await t.dataSource.transaction(async (m) => {
+    const written = await writer.upsert(m, scope, target, canonical);
+    // As at the end of a sync run: references to rows of the same batch (a rep's manager).
+    await writer.resolveReferences(m, scope, target);
+    return written;
+  });
   return result.changed;
 }
 
