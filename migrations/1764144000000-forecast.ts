@@ -62,7 +62,10 @@ export class Forecast1764144000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX opportunity_stage_history_close_idx ON opportunity_stage_history (workspace_id, close_date)`,
     );
-    // Coaching and forecast filters by owner over a close-date range.
+    // Deals closing in a period (summary, coaching), whatever their status; and by owner.
+    await q.query(
+      `CREATE INDEX opportunities_close_idx ON opportunities (workspace_id, close_date)`,
+    );
     await q.query(
       `CREATE INDEX opportunities_owner_close_idx ON opportunities (workspace_id, owner_id, close_date)`,
     );
@@ -70,6 +73,7 @@ export class Forecast1764144000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX opportunities_owner_close_idx`);
+    await q.query(`DROP INDEX opportunities_close_idx`);
     await q.query(`DROP INDEX opportunity_stage_history_close_idx`);
     for (const table of [
       'forecast_snapshots',
