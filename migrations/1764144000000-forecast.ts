@@ -41,10 +41,13 @@ export class Forecast1764144000000 implements MigrationInterface {
       )`);
 
     // The state at the end of snapshot_date (UTC) of deals closing in close_month, summed per
-    // owner, segment and category. Owner and segment are kept as they were (no foreign key).
+    // owner, segment and category (grain owner_segment), and rolled up per owner, per segment and
+    // for the workspace, so a trend reads a few rows a day. Owner and segment are kept as they
+    // were (no foreign key).
     await q.query(`
       CREATE TABLE forecast_snapshots (
         workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        grain varchar(20) NOT NULL,
         snapshot_date date NOT NULL,
         owner_id uuid,
         segment varchar(40),
@@ -52,10 +55,11 @@ export class Forecast1764144000000 implements MigrationInterface {
         category varchar(20) NOT NULL,
         deal_count integer NOT NULL,
         amount numeric(18, 2) NOT NULL,
-        weighted_amount numeric(24, 6) NOT NULL
+        weighted_amount numeric(24, 6) NOT NULL,
+        CONSTRAINT forecast_snapshots_grain_check CHECK (grain IN ('owner_segment', 'owner', 'segment', 'workspace'))
       )`);
     await q.query(
-      `CREATE INDEX forecast_snapshots_day_idx ON forecast_snapshots (workspace_id, snapshot_date, close_month)`,
+      `CREATE INDEX forecast_snapshots_day_idx ON forecast_snapshots (workspace_id, grain, snapshot_date, close_month)`,
     );
 
     // The changes view finds the deals that were ever expected to close in a period.

@@ -47,9 +47,20 @@ export function scopeFilters(
   return sql;
 }
 
-/** The same filters on forecast_snapshots rows, which keep owner and segment as they were. */
+/**
+ * The same filters on forecast_snapshots rows (which keep owner and segment as they were), on
+ * the rolled-up grain that matches them.
+ */
 export function snapshotFilters(params: unknown[], scope: { ownerId?: string; segment?: string }) {
-  let sql = '';
+  const grain =
+    scope.ownerId && scope.segment
+      ? 'owner_segment'
+      : scope.ownerId
+        ? 'owner'
+        : scope.segment
+          ? 'segment'
+          : 'workspace';
+  let sql = ` AND grain = '${grain}'`;
   if (scope.ownerId) {
     params.push(scope.ownerId);
     sql += ` AND owner_id = $${params.length}`;

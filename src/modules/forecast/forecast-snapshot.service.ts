@@ -26,7 +26,7 @@ export interface SnapshotResult {
   rows: number;
 }
 
-const SNAPSHOT_COLUMNS = `workspace_id, snapshot_date, owner_id, segment, close_month, category, deal_count, amount, weighted_amount`;
+const SNAPSHOT_COLUMNS = `workspace_id, grain, snapshot_date, owner_id, segment, close_month, category, deal_count, amount, weighted_amount`;
 
 /**
  * The daily forecast snapshot: category totals at the end of a day per owner, segment and close
@@ -118,7 +118,7 @@ export class ForecastSnapshotService implements OnModuleInit {
     ]);
     const inserted: unknown[] = await m.query(
       `INSERT INTO forecast_snapshots (${SNAPSHOT_COLUMNS})
-       SELECT $1, $2::date, d.owner_id, d.segment, d.close_month, d.category, count(*), sum(d.amount), sum(d.weighted)
+       SELECT $1, 'owner_segment', $2::date, d.owner_id, d.segment, d.close_month, d.category, count(*), sum(d.amount), sum(d.weighted)
          FROM (SELECT o.owner_id, ${dealSegment()} AS segment, date_trunc('month', o.close_date)::date AS close_month,
                       ${s.category} AS category, COALESCE(o.amount, 0) AS amount,
                       COALESCE(o.amount, 0) * COALESCE(${s.probability}, 0) AS weighted
@@ -135,6 +135,7 @@ export class ForecastSnapshotService implements OnModuleInit {
         addMonths(date, SNAPSHOT_MONTHS_AHEAD + 1),
       ],
     );
+    await this.rollUp(m, workspaceId, date, date);
     await m.query(
       `INSERT INTO forecast_snapshot_days (workspace_id, snapshot_date, rebuilt) VALUES ($1, $2, false)
        ON CONFLICT (workspace_id, snapshot_date) DO UPDATE SET rebuilt = false, taken_at = now()`,
@@ -156,7 +157,7 @@ export class ForecastSnapshotService implements OnModuleInit {
     );
     await m.query(
       `INSERT INTO forecast_snapshots (${SNAPSHOT_COLUMNS})
-       SELECT $1, d.day::date, o.owner_id, ${dealSegment()}, h.close_month, h.category, count(*), sum(h.amount), sum(h.weighted)
+       SELECT $1, 'owner_segment', d.day::date, o.owner_id, ${dealSegment()}, h.close_month, h.category, count(*), sum(h.amount), sum(h.weighted)
          FROM (SELECT h.opportunity_id, (h.changed_at AT TIME ZONE 'UTC')::date AS from_day,
                       ((lead(h.changed_at) OVER w) AT TIME ZONE 'UTC')::date - 1 AS to_day,
                       date_trunc('month', h.close_date)::date AS close_month,
@@ -176,10 +177,29 @@ export class ForecastSnapshotService implements OnModuleInit {
         GROUP BY d.day, o.owner_id, ${dealSegment()}, h.close_month, h.category`,
       [workspaceId, from, to, SNAPSHOT_MONTHS_BACK, SNAPSHOT_MONTHS_AHEAD],
     );
+    await this.rollUp(m, workspaceId, from, to);
     await m.query(
       `INSERT INTO forecast_snapshot_days (workspace_id, snapshot_date, rebuilt)
        SELECT $1, d::date, true FROM generate_series($2::timestamp, $3::timestamp, interval '1 day') AS d
        ON CONFLICT (workspace_id, snapshot_date) DO UPDATE SET rebuilt = true, taken_at = now()`,
+      [workspaceId, from, to],
+    );
+    // A rebuild can add hundreds of thousands of rows at once, long before autovacuum (absent on
+    // the embedded database) would refresh the planner's statistics.
+    await m.query(`ANALYZE forecast_snapshots`);
+  }
+
+  /** Per-owner, per-segment and workspace totals of the detailed rows of [from, to]. */
+  private async rollUp(m: EntityManager, workspaceId: string, from: string, to: string) {
+    await m.query(
+      `INSERT INTO forecast_snapshots (${SNAPSHOT_COLUMNS})
+       SELECT $1, CASE GROUPING(owner_id, segment) WHEN 1 THEN 'owner' WHEN 2 THEN 'segment' ELSE 'workspace' END,
+              snapshot_date, owner_id, segment, close_month, category, sum(deal_count), sum(amount), sum(weighted_amount)
+         FROM forecast_snapshots
+        WHERE workspace_id = $1 AND grain = 'owner_segment' AND snapshot_date BETWEEN $2::date AND $3::date
+        GROUP BY GROUPING SETS ((snapshot_date, close_month, category),
+                                (snapshot_date, owner_id, close_month, category),
+                                (snapshot_date, segment, close_month, category))`,
       [workspaceId, from, to],
     );
   }

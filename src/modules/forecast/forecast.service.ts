@@ -192,10 +192,16 @@ export class ForecastService {
           AND category IN ('closed', 'commit') ${filters}`,
       params,
     );
-    const actual = toCents(
-      (await this.categoryTotals(workspaceId, last.start, last.end, scope)).categories.closed
-        .amount,
+    const wonParams: unknown[] = [workspaceId, last.start, last.end];
+    const wonFilters = scopeFilters(wonParams, scope);
+    const [won] = await this.dataSource.query(
+      `SELECT COALESCE(sum(o.amount), 0)::text AS amount
+         FROM opportunities o ${scope.segment ? accountJoin() : ''}
+        WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status = 'won'
+          AND o.close_date BETWEEN $2::date AND $3::date ${wonFilters}`,
+      wonParams,
     );
+    const actual = toCents(won.amount);
     const forecast = toCents(f.forecast);
     const miss = forecast > actual ? forecast - actual : actual - forecast;
     return {

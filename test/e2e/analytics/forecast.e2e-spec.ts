@@ -402,6 +402,19 @@ describe('Forecast API', () => {
         ['2026-11-01', '8333.33'],
       ],
     );
+    // Accuracy of Q4 seen from Q1 2027: nothing was closed or committed at the end of 09-30.
+    const q1 = await ok('/v1/forecast/summary?as_of=2027-01-15');
+    expect(q1.forecast_accuracy_basis).toEqual({
+      period: 'Q4 2026',
+      start_date: '2026-10-01',
+      end_date: '2026-12-31',
+      snapshot_date: '2026-09-30',
+      forecast: '0.00',
+      actual: '12345.67',
+      accuracy: 0,
+    });
+    const q1Bob = await ok(`/v1/forecast/summary?as_of=2027-01-15&owner_id=${users.bob}`);
+    expect(q1Bob.forecast_accuracy_basis).toMatchObject({ actual: '0.00', accuracy: null });
     // A repeated run of the same day changes nothing.
     const again = await t.app.get(ForecastSnapshotService).snapshot(a.workspaceId, AS_OF);
     expect(again.rebuilt).toBeNull();
