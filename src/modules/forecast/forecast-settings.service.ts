@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FiscalCalendar } from './fiscal-calendar';
+import { ForecastException } from './forecast.exception';
 
 export interface StageSetting {
   stage: string;
@@ -47,6 +48,14 @@ export class ForecastSettingsService {
     workspaceId: string,
     changes: { fiscal_year_start_month?: number; stages?: StageSetting[] },
   ): Promise<ForecastSettings> {
+    const seen = new Set<string>();
+    for (const [i, s] of (changes.stages ?? []).entries()) {
+      if (seen.has(s.stage))
+        throw new ForecastException('VALIDATION_ERROR', `stage ${s.stage} is listed twice`, [
+          { field: `stages.${i}.stage`, message: 'each stage may appear once' },
+        ]);
+      seen.add(s.stage);
+    }
     await this.dataSource.transaction(async (m) => {
       if (changes.fiscal_year_start_month !== undefined)
         await m.query(

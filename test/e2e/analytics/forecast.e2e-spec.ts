@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ForecastSnapshotService } from '../../../src/modules/forecast/forecast-snapshot.service';
 import { idsOf, TestRecord, writeCrm } from '../../support/crm-records';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
@@ -364,6 +365,11 @@ describe('Forecast API', () => {
     expect(narrow.changes.amount_changed.amount).toBe('5000.01');
   });
 
+  it('schedules the daily snapshot as a cron that only enqueues', () => {
+    const job = t.app.get(SchedulerRegistry).getCronJob('forecast-snapshots');
+    expect(String(job.cronTime.source)).toBe('10 0 * * *');
+  });
+
   it('keeps daily snapshots, rebuilt from history before the first one', async () => {
     const result = await t.app.get(ForecastSnapshotService).snapshot(a.workspaceId, AS_OF);
     expect(result.rebuilt).toEqual({ from: '2026-08-01', to: '2026-11-19' });
@@ -469,6 +475,7 @@ describe('Forecast API', () => {
       { stages: [{ stage: 'X', probability: '1.5' }] },
       { stages: [{ stage: 'X', forecast_category: 'maybe' }] },
       { other: 1 },
+      { stages: [{ stage: 'X' }, { stage: 'X' }] },
     ]) {
       const res = await t.http().put('/v1/forecast/settings').set('X-API-Key', a.apiKey).send(body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
