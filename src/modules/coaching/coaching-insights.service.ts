@@ -4,6 +4,10 @@ import { CoachingException } from './coaching.exception';
 import { CoachingPeriod, CoachingService, performanceOf, RepFigures } from './coaching.service';
 import { DealFacts, generateInsights, MINIMUMS, Pooled } from './insight-rules';
 
+/** The team's deals closed in the window ($2, $3) by the owners $4. */
+const CLOSED_DEALS = `o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status IN ('won', 'lost')
+  AND o.close_date BETWEEN $2::date AND $3::date AND o.owner_id = ANY($4::uuid[])`;
+
 const pool = (figures: Array<RepFigures | undefined>): Pooled =>
   figures.reduce<Pooled>(
     (p, f) =>
@@ -106,8 +110,7 @@ export class CoachingInsightsService {
                 (SELECT count(*) FROM activities a
                   WHERE a.workspace_id = $1 AND a.opportunity_id = o.id AND a.deleted_at IS NULL)::int AS activities
            FROM opportunities o
-          WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status IN ('won', 'lost')
-            AND o.close_date BETWEEN $2::date AND $3::date AND o.owner_id = ANY($4::uuid[])
+          WHERE ${CLOSED_DEALS}
           ORDER BY o.id`,
       [workspaceId, start, end, owners],
     );
@@ -119,10 +122,10 @@ export class CoachingInsightsService {
            FROM (SELECT opportunity_id, stage, status, changed_at,
                         lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at, created_at, id) AS next_at
                    FROM opportunity_stage_history
-                  WHERE workspace_id = $1 AND opportunity_id = ANY($2::uuid[])) h
+                  WHERE workspace_id = $1 AND opportunity_id IN (SELECT o.id FROM opportunities o WHERE ${CLOSED_DEALS})) h
           WHERE h.status = 'open' AND h.next_at IS NOT NULL
           GROUP BY h.opportunity_id, h.stage`,
-        [workspaceId, deals.map((d) => d.id)],
+        [workspaceId, start, end, owners],
       );
     const byDeal = new Map<string, Record<string, number>>();
     for (const s of stages) {

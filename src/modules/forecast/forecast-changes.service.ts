@@ -57,9 +57,14 @@ export class ForecastChangesService {
     limit: number,
   ) {
     await this.forecast.assertOwner(workspaceId, scope.ownerId);
-    const period = (await this.settings.calendar(workspaceId)).period(name, asOf.day);
-    const from = range.from ?? addDays(period.start, -1);
-    const to = range.to ?? asOf.day;
+    const calendar = await this.settings.calendar(workspaceId);
+    const period = calendar.period(name, asOf.day);
+    // By default, from the period's start (the current quarter's for one not yet begun) to its
+    // end or today, as the trends show it.
+    const current = calendar.period('current_quarter', asOf.day);
+    const start = period.start < current.start ? period.start : current.start;
+    const from = range.from ?? addDays(start, -1);
+    const to = range.to ?? (period.end < asOf.day ? period.end : asOf.day);
     if (from > to)
       throw new ForecastException('VALIDATION_ERROR', 'from must not be after to', [
         { field: 'from', message: 'from must be on or before to' },

@@ -72,7 +72,7 @@ export class ForecastTrendsQueryDto extends ForecastScopeQueryDto {
 export class ForecastChangesQueryDto extends ForecastScopeQueryDto {
   @ApiPropertyOptional({
     description:
-      'Compare the state at the end of this day (default: the day before the period starts)',
+      'Compare the state at the end of this day (default: the day before the period starts, or before the current quarter starts for next_quarter)',
     example: '2026-09-30',
   })
   @IsOptional()
@@ -80,7 +80,8 @@ export class ForecastChangesQueryDto extends ForecastScopeQueryDto {
   from?: string;
 
   @ApiPropertyOptional({
-    description: 'with the state at the end of this day (default: as_of, i.e. today)',
+    description:
+      'with the state at the end of this day (default: as_of, i.e. today, or the period end if earlier)',
     example: '2026-11-22',
   })
   @IsOptional()

@@ -358,6 +358,18 @@ describe('Forecast API', () => {
       to: { amount: '12345.67', close_date: '2026-10-15', category: 'closed' },
       change: '2345.67',
     });
+    // Next quarter, since this one began: d5 was pushed into it, d7 pulled out of it.
+    const next = await ok(`/v1/forecast/changes?period=next_quarter&as_of=${AS_OF}`);
+    expect(next).toMatchObject({
+      period: 'Q1 2027',
+      from: { date: '2026-09-30', total: '2500.50' },
+      to: { date: AS_OF, total: '3333.33' },
+      net_change: '832.83',
+      changes: {
+        pulled_in: { amount: '3333.33', count: 1 },
+        pushed_out: { amount: '-2500.50', count: 1 },
+      },
+    });
     // A narrower window: only d2's re-estimate and d1's win happened between 10-14 and 10-20.
     const narrow = await ok(`/v1/forecast/changes?as_of=${AS_OF}&from=2026-10-14&to=2026-10-20`);
     expect(narrow.net_change).toBe('7345.68');
