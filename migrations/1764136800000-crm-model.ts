@@ -7,7 +7,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * never rewritten), and soft deletion. References to other records are kept twice: the source's
  * external id (always) and our uuid (resolved once the target row exists).
  */
-const SYNCED = `
+export const SYNCED = `
   connection_id uuid REFERENCES crm_connections (id) ON DELETE SET NULL,
   source varchar(40) NOT NULL,
   external_id varchar(255) NOT NULL,
@@ -19,7 +19,7 @@ const SYNCED = `
   updated_at timestamptz NOT NULL DEFAULT now()`;
 
 /** One row per record of a connection; rows created without a connection (the API) share one space. */
-const unique = (table: string) =>
+export const unique = (table: string) =>
   `CREATE UNIQUE INDEX ${table}_external_key ON ${table} (workspace_id, COALESCE(connection_id, '00000000-0000-0000-0000-000000000000'::uuid), external_id)`;
 
 export class CrmModel1764136800000 implements MigrationInterface {

@@ -119,6 +119,7 @@ export const CRM_TARGETS = {
       amount: { kind: { type: 'money' }, generatable: true },
       currency: { kind: { type: 'currency' }, default: 'USD' },
       stage: str(100, { required: true }),
+      pipeline: str(100),
       probability: { kind: { type: 'probability' }, generatable: true },
       forecast_category: oneOf(FORECAST_CATEGORIES, { generatable: true }),
       status: oneOf(OPPORTUNITY_STATUSES, { required: true }),
@@ -176,6 +177,40 @@ export const CRM_TARGETS = {
       period_end: { kind: { type: 'date' }, required: true },
       amount: { kind: { type: 'money' }, required: true },
       currency: { kind: { type: 'currency' }, default: 'USD' },
+    },
+  },
+  /**
+   * A link between two records as the source keeps it (HubSpot associations): a contact or deal
+   * may belong to several companies; the primary one becomes the record's account.
+   */
+  associations: {
+    table: 'crm_associations',
+    columns: {
+      from_object: oneOf(['contacts', 'opportunities'], { required: true }),
+      from_external_id: str(255, { required: true }),
+      to_object: oneOf(['accounts'], { required: true }),
+      to_external_id: str(255, { required: true }),
+      is_primary: { kind: { type: 'bool' }, default: false },
+      label: str(200),
+    },
+  },
+  divisions: {
+    table: 'divisions',
+    columns: {
+      name: str(200, { required: true }),
+      code: str(100),
+      region: str(200),
+      status: str(100),
+    },
+  },
+  zipcodes: {
+    table: 'zipcodes',
+    columns: {
+      zipcode: str(20, { required: true }),
+      city: str(200),
+      county: str(200),
+      state: str(100),
+      division: str(200),
     },
   },
 } as const satisfies Record<string, TargetSpec>;

@@ -33,6 +33,15 @@ export interface CompareResult {
   unchanged: number;
 }
 
+/**
+ * Which rows of a table one source entity owns, when several share it (e.g. HubSpot owners and
+ * genius users in crm_users): external ids with `prefix`, or without any of `notPrefixes`.
+ */
+export interface IdFilter {
+  prefix?: string;
+  notPrefixes?: string[];
+}
+
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Stable JSON: keys sorted, so equal content always hashes equal. */
@@ -136,18 +145,136 @@ export class CrmWriterService {
     target: CrmTarget,
     seen: string[],
     countOnly: boolean,
+    ids: IdFilter = {},
+  ): Promise<number> {
+    const conditions = ['NOT (external_id = ANY($4::text[]))'];
+    const params: unknown[] = [seen];
+    if (ids.prefix !== undefined) {
+      params.push(ids.prefix);
+      conditions.push(`starts_with(external_id, $${params.length + 3})`);
+    }
+    if (ids.notPrefixes?.length) {
+      params.push(ids.notPrefixes);
+      conditions.push(
+        `NOT EXISTS (SELECT 1 FROM unnest($${params.length + 3}::text[]) AS p WHERE starts_with(external_id, p))`,
+      );
+    }
+    return this.softDelete(manager, scope, target, conditions.join(' AND '), params, countOnly);
+  }
+
+  /** Soft-deletes the rows the source reports deleted (e.g. HubSpot's archived records). */
+  async softDeleteIds(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    ids: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.softDelete(
+      manager,
+      scope,
+      target,
+      'external_id = ANY($4::text[])',
+      [ids],
+      countOnly,
+    );
+  }
+
+  /**
+   * Soft-deletes the children of `parents` (rows whose `parentColumn` is one of them, and which
+   * match `match`) other than `keep`: the source has just listed every child of those parents,
+   * e.g. all associations of a set of deals, so the others are gone.
+   */
+  async softDeleteOtherChildren(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    parent: { column: string; values: string[]; match?: Record<string, string> },
+    keep: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    if (parent.values.length === 0) return 0;
+    const columns: Record<string, ColumnSpec> = CRM_TARGETS[target].columns;
+    const match = Object.entries(parent.match ?? {});
+    for (const column of [parent.column, ...match.map(([c]) => c)]) {
+      if (!(column in columns)) throw new Error(`${column} is not a column of ${target}`);
+    }
+    const conditions = [
+      `${parent.column} = ANY($4::text[])`,
+      'NOT (external_id = ANY($5::text[]))',
+      ...match.map(([column], i) => `${column} = $${i + 6}`),
+    ];
+    return this.softDelete(
+      manager,
+      scope,
+      target,
+      conditions.join(' AND '),
+      [parent.values, keep, ...match.map(([, value]) => value)],
+      countOnly,
+    );
+  }
+
+  /** Params $1-$3 are the scope; `condition` uses $4 onwards. Only rows not yet deleted count. */
+  private async softDelete(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    condition: string,
+    params: unknown[],
+    countOnly: boolean,
   ): Promise<number> {
     const table = CRM_TARGETS[target].table;
     const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
-                   AND source = $3 AND deleted_at IS NULL AND NOT (external_id = ANY($4::text[]))`;
-    const params = [scope.workspaceId, scope.connectionId, scope.source, seen];
+                   AND source = $3 AND deleted_at IS NULL AND ${condition}`;
+    const all = [scope.workspaceId, scope.connectionId, scope.source, ...params];
     const [row] = countOnly
-      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)
+      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, all)
       : await manager.query(
           `WITH gone AS (UPDATE ${table} SET deleted_at = now(), updated_at = now() WHERE ${where} RETURNING 1)
            SELECT count(*)::int AS n FROM gone`,
-          params,
+          all,
         );
+    return row.n;
+  }
+
+  /**
+   * Sets the account of contacts or opportunities from their associations with companies
+   * (`crm_associations`): the primary one, else the one with the lowest id; none left means no
+   * account. Only records that have (or had) associations are touched, so a source that does not
+   * sync associations keeps the account its records carry; only rows whose account changes are
+   * written. `ids` limits it to those records (a batch just saved).
+   */
+  async applyPrimaryAccounts(
+    manager: EntityManager,
+    scope: WriteScope,
+    from: 'contacts' | 'opportunities',
+    ids?: string[],
+  ): Promise<number> {
+    const table = CRM_TARGETS[from].table;
+    const [row] = await manager.query(
+      `WITH linked AS (
+         SELECT DISTINCT ON (a.from_external_id) a.from_external_id,
+                CASE WHEN a.deleted_at IS NULL THEN a.to_external_id END AS account
+           FROM crm_associations a
+          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.from_object = $3 AND a.to_object = 'accounts'
+            AND ($4::text[] IS NULL OR a.from_external_id = ANY($4::text[]))
+          ORDER BY a.from_external_id, (a.deleted_at IS NULL) DESC, a.is_primary DESC,
+                   length(a.to_external_id), a.to_external_id
+       ), changed AS (
+         UPDATE ${table} t
+            SET account_external_id = l.account,
+                account_id = (SELECT r.id FROM accounts r WHERE r.workspace_id = t.workspace_id
+                                 AND r.connection_id = t.connection_id AND r.external_id = l.account LIMIT 1)
+           FROM linked l
+          WHERE t.workspace_id = $1 AND t.connection_id = $2 AND t.external_id = l.from_external_id
+            AND (t.account_external_id IS DISTINCT FROM l.account
+                 OR (t.account_id IS NULL AND l.account IS NOT NULL))
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM changed`,
+      [scope.workspaceId, scope.connectionId, from, ids ?? null],
+    );
     return row.n;
   }
 
