@@ -409,6 +409,12 @@ function fieldsOf(
   }
 }
 
+const VOLATILE = new Set(['lastmodifieddate', 'hs_lastmodifieddate']);
+
+function stable(properties: HubSpotObject['properties']): HubSpotObject['properties'] {
+  return Object.fromEntries(Object.entries(properties).filter(([k]) => !VOLATILE.has(k)));
+}
+
 export function mapHubSpotObject(
   entity: HubSpotObjectEntity,
   obj: HubSpotObject,
@@ -422,8 +428,9 @@ export function mapHubSpotObject(
   return {
     externalId: `${spec.idPrefix ?? ''}${obj.id}`,
     fields: fieldsOf(entity, obj, stages),
-    // updatedAt changes with every edit: leave it out so an unchanged record hashes the same.
-    raw: { id: obj.id, properties: obj.properties, createdAt: obj.createdAt ?? null },
+    // The last-modified times change with every touch, and the search endpoint returns the
+    // property the list does not: leave them out so an unchanged record hashes the same.
+    raw: { id: obj.id, properties: stable(obj.properties), createdAt: obj.createdAt ?? null },
     changedAt: typeof obj.updatedAt === 'string' ? obj.updatedAt : undefined,
   };
 }
