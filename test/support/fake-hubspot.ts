@@ -107,6 +107,8 @@ export class FakeHubSpot {
   private expiredTokens = new Set<string>();
   private serverErrors = 0;
   private stalls = 0;
+  /** Requests left unanswered by `stallNext`. */
+  stalled = 0;
   private received = 0;
   readonly requests: FakeHubSpotRequest[] = [];
   private tenSecondly = 0;
@@ -164,15 +166,16 @@ export class FakeHubSpot {
     };
     const bad = (message: string) =>
       send(400, { status: 'error', message, category: 'VALIDATION_ERROR' });
+    if (req.method === 'POST' && url.pathname === '/oauth/v1/token') {
+      // Form-encoded, and no Bearer token: the app authenticates with its client secret.
+      return this.token_(raw, send);
+    }
     if (raw) {
       try {
         body = JSON.parse(raw);
       } catch {
         return bad('Invalid JSON');
       }
-    }
-    if (req.method === 'POST' && url.pathname === '/oauth/v1/token') {
-      return this.token_(raw, send);
     }
     if (this.expiredTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) {
       return send(401, EXPIRED);
@@ -200,6 +203,7 @@ export class FakeHubSpot {
     if (this.stalls > 0) {
       // Never answered: the client times out; the socket is dropped once it gives up.
       this.stalls--;
+      this.stalled++;
       req.socket.once('close', () => res.destroy());
       return;
     }

@@ -1,7 +1,6 @@
-import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
 import type { SyncRun } from '../../../src/modules/sync/entities/sync-run.entity';
-import { SyncService } from '../../../src/modules/sync/sync.service';
 import { FakeHubSpot, FakeObject, FakeOwner } from '../../support/fake-hubspot';
+import { connectHubSpot, runHubSpot } from '../../support/hubspot-sync';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
 
 const TOKEN = 'test-hubspot-entities-token';
@@ -256,30 +255,10 @@ describe('HubSpot engine: every object entity ends equal to the source with true
   });
 
   const connect = async (name: string) =>
-    (
-      await t.app.get(ConnectionsService).create(workspaceId, {
-        provider: 'hubspot',
-        name,
-        settings: {
-          base_url: fake.url,
-          retry_base_delay_ms: 1,
-          requests_per_10s: 100_000,
-          object_types: OBJECT_TYPES,
-        },
-        credentials: { access_token: TOKEN },
-      })
-    ).id;
+    (await connectHubSpot(t, workspaceId, fake, name, { settings: { object_types: OBJECT_TYPES } }))
+      .id;
   const run = async (connectionId: string, entity: string, full = false): Promise<SyncRun> =>
-    (
-      await t.app.get(SyncService).runNow({
-        workspaceId,
-        provider: 'hubspot',
-        entity,
-        connectionId,
-        options: full ? { full: true } : {},
-        trigger: 'cli',
-      })
-    )[0];
+    (await runHubSpot(t, workspaceId, connectionId, entity, full))[0];
   const counts = (r: SyncRun) => ({
     status: r.status,
     processed: r.processed,
