@@ -238,6 +238,20 @@ export class CrmWriterService {
     return row.n;
   }
 
+  /** Whether the connection has ever synced associations of contacts or opportunities. */
+  async hasAssociations(
+    manager: EntityManager,
+    scope: WriteScope,
+    from: 'contacts' | 'opportunities',
+  ): Promise<boolean> {
+    const [row] = await manager.query(
+      `SELECT EXISTS (SELECT 1 FROM crm_associations
+                       WHERE workspace_id = $1 AND connection_id = $2 AND from_object = $3) AS found`,
+      [scope.workspaceId, scope.connectionId, from],
+    );
+    return row.found === true;
+  }
+
   /**
    * Sets the account of contacts or opportunities from their associations with companies
    * (`crm_associations`): the primary one, else the one with the lowest id; none left means no

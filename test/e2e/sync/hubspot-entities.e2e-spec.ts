@@ -458,4 +458,29 @@ describe('HubSpot engine: every object entity ends equal to the source with true
       });
     });
   });
+
+  it.each([
+    ['owners', 'genius_users', 'crm_users'],
+    ['meetings', 'appointments', 'activities'],
+  ])(
+    'full reads of %s and %s, which share %s, leave each other alone',
+    async (first, second, table) => {
+      const connectionId = await connect(`shared-${table}`);
+      for (const entity of [first, second, first, second]) {
+        // Full reads: each sweeps what it did not see, but only among its own rows.
+        const r = await run(connectionId, entity, true);
+        expect(r).toMatchObject({ status: 'succeeded', deleted: 0 });
+      }
+      const [{ n }] = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE connection_id = $1 AND deleted_at IS NULL`,
+        [connectionId],
+      );
+      const live = (store: string) =>
+        [...(fake.objects[store]?.values() ?? [])].filter((o) => !o.archived).length;
+      const owners = [...fake.owners.values()].filter((o) => !o.archived).length;
+      const secondType = OBJECT_TYPES[second as keyof typeof OBJECT_TYPES];
+      expect(owners).toBeGreaterThan(0);
+      expect(n).toBe((first === 'owners' ? owners : live(first)) + live(secondType));
+    },
+  );
 });

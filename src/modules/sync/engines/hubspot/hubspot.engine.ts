@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { CrmWriterService, IdFilter, WriteScope } from '../../../crm/crm-writer.service';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
@@ -155,7 +155,10 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   readonly provider = 'hubspot';
   readonly entities = Object.keys(HUBSPOT_ENTITIES) as HubSpotEntity[];
 
-  constructor(private readonly writer: CrmWriterService) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: CrmWriterService,
+  ) {
     super();
   }
 
@@ -240,7 +243,7 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
     if (ctx.entity === 'deals') ctx.state.stages = await this.dealStages(ctx);
     const path = this.objectPath(ctx, spec);
     const prefix = spec.idPrefix ?? '';
-    const accounts = this.accountHolder(ctx.entity);
+    const accounts = await this.accountHolder(ctx);
     const seen = new Set<string>();
     let last: Page | undefined;
     for await (const page of this.changed(ctx, path, spec.properties, spec.modifiedProperty)) {
@@ -265,9 +268,19 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
     if (last.completeFromStart) yield this.sweep(ctx, last.cursor, seen);
   }
 
-  /** Contacts and deals take their account from their primary company association. */
-  private accountHolder(entity: string): 'contacts' | 'opportunities' | undefined {
-    return entity === 'contacts' ? 'contacts' : entity === 'deals' ? 'opportunities' : undefined;
+  /**
+   * Contacts and deals take their account from their primary company association, once the
+   * connection syncs associations (checked once a run, so that connections without any skip it).
+   */
+  private async accountHolder(
+    ctx: EngineContext<HubSpotCursor>,
+  ): Promise<'contacts' | 'opportunities' | undefined> {
+    const from =
+      ctx.entity === 'contacts' ? 'contacts' : ctx.entity === 'deals' ? 'opportunities' : undefined;
+    return from &&
+      (await this.writer.hasAssociations(this.dataSource.manager, this.scope(ctx), from))
+      ? from
+      : undefined;
   }
 
   /** Pages of the records changed since the cursor: the whole list on a full sync. */
