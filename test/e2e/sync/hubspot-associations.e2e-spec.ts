@@ -195,6 +195,40 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     expect(await accountOf('contacts', '1001')).toBe('9002');
   });
 
+  it('an association added without touching its record is read once the last complete read is a day old', async () => {
+    // HubSpot does not always move a record's last-modified time when only its associations change.
+    fake.associate('contacts', '1003', 'companies', '9003', PRIMARY_COMPANY_OF_CONTACT);
+    const [quiet] = await run('contact_company_associations');
+    expect(quiet).toMatchObject({ mode: 'delta', status: 'succeeded', created: 0 });
+    expect(await accountOf('contacts', '1003')).toBeNull();
+
+    const dayAgo = new Date(quiet.startedAt!.getTime() - 25 * 3_600_000).toISOString();
+    await t.dataSource.query(
+      `UPDATE sync_cursors SET cursor = jsonb_set(cursor, '{full_at}', to_jsonb($2::text))
+        WHERE connection_id = $1 AND entity = 'contact_company_associations'`,
+      [connectionId, dayAgo],
+    );
+    const [complete] = await run('contact_company_associations');
+    expect(complete).toMatchObject({
+      status: 'succeeded',
+      processed: 3,
+      created: 1,
+      unchanged: 2,
+      deleted: 0,
+      failed: 0,
+    });
+    expect(await accountOf('contacts', '1003')).toBe('9003');
+    const [{ cursor }] = await t.dataSource.query(
+      `SELECT cursor FROM sync_cursors WHERE connection_id = $1 AND entity = 'contact_company_associations'`,
+      [connectionId],
+    );
+    expect(cursor).toEqual({
+      phase: 'delta',
+      modified: complete.startedAt!.toISOString(),
+      full_at: complete.startedAt!.toISOString(),
+    });
+  });
+
   it('a deal that changes stage keeps its account, records history and publishes deal.stage_changed', async () => {
     const deal = fake.objects.deals.get('5004')!;
     deal.properties.dealstage = 'contractsent';
@@ -255,6 +289,6 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
         WHERE connection_id = $1 AND from_object = 'contacts' AND deleted_at IS NULL`,
       [connectionId],
     );
-    expect(m).toBe(2);
+    expect(m).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { CrmWriterService, IdFilter, WriteScope } from '../../../crm/crm-writer.service';
@@ -54,6 +54,11 @@ export interface HubSpotSettings {
   retry_base_delay_ms?: number;
   /** Per request attempt. Default 30000. */
   timeout_ms?: number;
+  /**
+   * An associations run reads the associations of every record, not only of records changed
+   * since the cursor, when its last complete read began longer ago than this. Default 24.
+   */
+  associations_full_after_hours?: number;
   /** The account's budget per rolling 10 s. Default the documented 100. */
   requests_per_10s?: number;
 }
@@ -81,6 +86,8 @@ export interface HubSpotCursor {
   modified?: string;
   windows?: HubSpotWindow[];
   window_end?: string;
+  /** Associations: when the last complete read of every record began. */
+  full_at?: string;
 }
 
 export type HubSpotRecord = HubSpotObject | HubSpotOwner | HubSpotAssociation;
@@ -154,6 +161,7 @@ const specOf = (entity: string): HubSpotEntitySpec => HUBSPOT_ENTITIES[entity as
 export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   readonly provider = 'hubspot';
   readonly entities = Object.keys(HUBSPOT_ENTITIES) as HubSpotEntity[];
+  private readonly logger = new Logger(HubSpotEngine.name);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -289,8 +297,8 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
     path: string,
     properties: readonly string[],
     modifiedProperty: string,
+    cursor: HubSpotCursor | null = ctx.cursor,
   ): AsyncIterable<Page> {
-    const cursor = ctx.cursor;
     if (!cursor || cursor.phase === 'full') {
       // A new full sync, or the rest of one that was interrupted (a DAILY 429, a shutdown).
       yield* this.fullSync(ctx, path, properties, cursor);
@@ -541,6 +549,8 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
    * The associations of the records changed since the cursor (all records on a full sync),
    * read with the v4 batch endpoint and its per-record paging. Each batch holds every
    * association of its records, so their other stored associations are soft-deleted with it.
+   * A change of associations alone does not always move a record's last-modified time, so a
+   * delta turns into a complete read once the last one is `associations_full_after_hours` old.
    */
   private async *associations(
     ctx: EngineContext<HubSpotCursor>,
@@ -548,21 +558,37 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   ): AsyncIterable<FetchedBatch<HubSpotRecord, HubSpotCursor>> {
     const from = HUBSPOT_ENTITIES[spec.from];
     const path = this.objectPath(ctx, from);
+    const hours = HubSpotEngine.settings(ctx.connection).associations_full_after_hours ?? 24;
+    let cursor = ctx.cursor;
+    if (
+      cursor?.phase === 'delta' &&
+      !(ctx.runStartedAt.getTime() - Date.parse(cursor.full_at ?? '') <= hours * 3_600_000)
+    ) {
+      this.logger.log(
+        { connection_id: ctx.connection.id, entity: ctx.entity, full_at: cursor.full_at ?? null },
+        'Last complete associations read is too old: reading the associations of every record',
+      );
+      cursor = null;
+    }
+    // Carried along by every cursor; a complete read that began in this run replaces it.
+    let fullAt = cursor?.full_at;
     const seen = new Set<string>();
     let last: Page | undefined;
-    for await (const page of this.changed(ctx, path, ['hs_object_id'], from.modifiedProperty)) {
+    const pages = this.changed(ctx, path, ['hs_object_id'], from.modifiedProperty, cursor);
+    for await (const page of pages) {
+      if (page.completeFromStart) fullAt = page.cursor.modified;
       const ids = idsOf(page.records);
       const links = await this.readAssociations(ctx, spec, ids);
       const keep = links
         .filter((l) => l.toObjectId !== null && l.toObjectId !== undefined)
         .map((l) => associationExternalId(spec, l.from, String(l.toObjectId)));
       for (const id of keep) seen.add(id);
+      last = { ...page, cursor: { ...page.cursor, ...(fullAt ? { full_at: fullAt } : {}) } };
       yield {
         records: links,
-        cursor: page.cursor,
+        cursor: last.cursor,
         reconcile: (m, dryRun) => this.replaceAssociations(m, ctx, spec, ids, keep, dryRun),
       };
-      last = page;
     }
     if (last?.completeFromStart) yield this.sweep(ctx, last.cursor, seen);
   }
