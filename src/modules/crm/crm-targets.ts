@@ -181,14 +181,15 @@ export const CRM_TARGETS = {
   },
   /**
    * A link between two records as the source keeps it (HubSpot associations): a contact or deal
-   * may belong to several companies; the primary one becomes the record's account.
+   * may belong to several companies, a meeting to several contacts and deals; the primary (else
+   * the first) one becomes the record's reference.
    */
   associations: {
     table: 'crm_associations',
     columns: {
-      from_object: oneOf(['contacts', 'opportunities'], { required: true }),
+      from_object: oneOf(['contacts', 'opportunities', 'activities'], { required: true }),
       from_external_id: str(255, { required: true }),
-      to_object: oneOf(['accounts'], { required: true }),
+      to_object: oneOf(['accounts', 'contacts', 'opportunities'], { required: true }),
       to_external_id: str(255, { required: true }),
       is_primary: { kind: { type: 'bool' }, default: false },
       label: str(200),

@@ -42,6 +42,9 @@ export interface IdFilter {
   notPrefixes?: string[];
 }
 
+/** The tables an association (`crm_associations`) may link, by target name. */
+export type AssociationEnd = 'accounts' | 'contacts' | 'opportunities' | 'activities';
+
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Stable JSON: keys sorted, so equal content always hashes equal. */
@@ -238,56 +241,62 @@ export class CrmWriterService {
     return row.n;
   }
 
-  /** Whether the connection has ever synced associations of contacts or opportunities. */
+  /** Whether the connection has ever synced associations from this table to that one. */
   async hasAssociations(
     manager: EntityManager,
     scope: WriteScope,
-    from: 'contacts' | 'opportunities',
+    from: AssociationEnd,
+    to: AssociationEnd,
   ): Promise<boolean> {
     const [row] = await manager.query(
       `SELECT EXISTS (SELECT 1 FROM crm_associations
-                       WHERE workspace_id = $1 AND connection_id = $2 AND from_object = $3) AS found`,
-      [scope.workspaceId, scope.connectionId, from],
+                       WHERE workspace_id = $1 AND connection_id = $2 AND from_object = $3 AND to_object = $4) AS found`,
+      [scope.workspaceId, scope.connectionId, from, to],
     );
     return row.found === true;
   }
 
   /**
-   * Sets the account of contacts or opportunities from their associations with companies
-   * (`crm_associations`): the primary one, else the one with the lowest id; none left means no
-   * account. Only records that have (or had) associations are touched, so a source that does not
-   * sync associations keeps the account its records carry; only rows whose account changes are
-   * written. `ids` limits it to those records (a batch just saved).
+   * Sets the reference of records in `from` to `to` (a contact's or deal's account, a meeting's
+   * contact or deal) from their associations (`crm_associations`): the primary one, else the one
+   * with the lowest id; none left means none. Only records that have (or had) such associations
+   * are touched, so a source that does not sync them keeps the reference its records carry; only
+   * rows whose reference changes are written. `ids` limits it to those records (a batch just saved).
    */
-  async applyPrimaryAccounts(
+  async applyAssociations(
     manager: EntityManager,
     scope: WriteScope,
-    from: 'contacts' | 'opportunities',
+    from: AssociationEnd,
+    to: AssociationEnd,
     ids?: string[],
   ): Promise<number> {
     const table = CRM_TARGETS[from].table;
+    const toTable = CRM_TARGETS[to].table;
+    const ref = columnsOf(CRM_TARGETS[from]).find(([, c]) => c.ref?.table === toTable);
+    if (!ref) throw new Error(`${from} has no reference to ${to}`);
+    const [extColumn, { ref: target }] = ref as [string, Required<Pick<ColumnSpec, 'ref'>>];
     const [row] = await manager.query(
       `WITH linked AS (
          SELECT DISTINCT ON (a.from_external_id) a.from_external_id,
-                CASE WHEN a.deleted_at IS NULL THEN a.to_external_id END AS account
+                CASE WHEN a.deleted_at IS NULL THEN a.to_external_id END AS other
            FROM crm_associations a
-          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.from_object = $3 AND a.to_object = 'accounts'
-            AND ($4::text[] IS NULL OR a.from_external_id = ANY($4::text[]))
+          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.from_object = $3 AND a.to_object = $4
+            AND ($5::text[] IS NULL OR a.from_external_id = ANY($5::text[]))
           ORDER BY a.from_external_id, (a.deleted_at IS NULL) DESC, a.is_primary DESC,
                    length(a.to_external_id), a.to_external_id
        ), changed AS (
          UPDATE ${table} t
-            SET account_external_id = l.account,
-                account_id = (SELECT r.id FROM accounts r WHERE r.workspace_id = t.workspace_id
-                                 AND r.connection_id = t.connection_id AND r.external_id = l.account LIMIT 1)
+            SET ${extColumn} = l.other,
+                ${target.idColumn} = (SELECT r.id FROM ${toTable} r WHERE r.workspace_id = t.workspace_id
+                                 AND r.connection_id = t.connection_id AND r.external_id = l.other LIMIT 1)
            FROM linked l
           WHERE t.workspace_id = $1 AND t.connection_id = $2 AND t.external_id = l.from_external_id
-            AND (t.account_external_id IS DISTINCT FROM l.account
-                 OR (t.account_id IS NULL AND l.account IS NOT NULL))
+            AND (t.${extColumn} IS DISTINCT FROM l.other
+                 OR (t.${target.idColumn} IS NULL AND l.other IS NOT NULL))
          RETURNING 1
        )
        SELECT count(*)::int AS n FROM changed`,
-      [scope.workspaceId, scope.connectionId, from, ids ?? null],
+      [scope.workspaceId, scope.connectionId, from, to, ids ?? null],
     );
     return row.n;
   }

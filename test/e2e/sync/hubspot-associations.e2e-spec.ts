@@ -56,6 +56,20 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     fake.associations.set('deals/contacts/5003', [
       { toObjectId: null as unknown as number, associationTypes: CONTACT_OF_DEAL },
     ]);
+    // A meeting with two contacts and a deal: the lowest contact id becomes its contact.
+    fake.put('meetings', {
+      id: '7001',
+      properties: {
+        hs_meeting_title: 'Kickoff',
+        hs_meeting_start_time: '2025-05-01T15:00:00.000Z',
+        hs_meeting_end_time: '2025-05-01T16:00:00.000Z',
+      },
+      createdAt: old,
+      updatedAt: old,
+    });
+    fake.associate('meetings', '7001', 'contacts', '1002', [hubspot(200)]);
+    fake.associate('meetings', '7001', 'contacts', '1001', [hubspot(200)]);
+    fake.associate('meetings', '7001', 'deals', '5001', [hubspot(212)]);
     fake.owners.set('71', {
       id: '71',
       email: 'owner@example.com',
@@ -85,6 +99,15 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
         [connectionId, externalId],
       )
     )[0]?.external_id ?? null;
+  const meetingLinks = async (externalId: string) => {
+    const [row] = await t.dataSource.query(
+      `SELECT c.external_id AS contact, o.external_id AS deal FROM activities a
+         LEFT JOIN contacts c ON c.id = a.contact_id LEFT JOIN opportunities o ON o.id = a.opportunity_id
+        WHERE a.connection_id = $1 AND a.external_id = $2`,
+      [connectionId, externalId],
+    );
+    return row;
+  };
   const dealContacts = async (
     deal: string,
   ): Promise<Array<{ contact_external_id: string; role: string | null; resolved: string }>> =>
@@ -112,6 +135,8 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
       'contact_company_associations',
       'deal_company_associations',
       'contact_deal_associations',
+      'meeting_contact_associations',
+      'meeting_deal_associations',
     ]);
     const before = fake.requests.length;
     const runs = await run('all');
@@ -125,6 +150,8 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
       ['contact_company_associations', 'succeeded'],
       ['deal_company_associations', 'succeeded'],
       ['contact_deal_associations', 'succeeded'],
+      ['meeting_contact_associations', 'succeeded'],
+      ['meeting_deal_associations', 'succeeded'],
     ]);
     const byEntity = Object.fromEntries(runs.map((r) => [r.entity, r]));
     expect(byEntity.contact_company_associations).toMatchObject({ created: 3, failed: 0 });
@@ -155,6 +182,19 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     expect(await accountOf('contacts', '1002')).toBe('9002');
     expect(await accountOf('contacts', '1003')).toBeNull();
     expect(await accountOf('opportunities', '5001')).toBe('9003');
+
+    expect(byEntity.meeting_contact_associations).toMatchObject({ created: 2, failed: 0 });
+    expect(byEntity.meeting_deal_associations).toMatchObject({ created: 1, failed: 0 });
+    expect(await meetingLinks('7001')).toEqual({ contact: '1001', deal: '5001' });
+  });
+
+  it('a meeting synced again keeps the contact and deal its associations give it', async () => {
+    const meeting = fake.objects.meetings.get('7001')!;
+    meeting.properties.hs_meeting_title = 'Kickoff (moved)';
+    meeting.updatedAt = new Date(Date.now() - 1000).toISOString();
+    const [meetings] = await run('meetings');
+    expect(meetings).toMatchObject({ status: 'succeeded', updated: 1, failed: 0 });
+    expect(await meetingLinks('7001')).toEqual({ contact: '1001', deal: '5001' });
   });
 
   it('a delta reads the associations of changed records: removed ones soft-deleted, accounts follow', async () => {

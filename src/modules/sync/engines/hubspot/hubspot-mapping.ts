@@ -1,4 +1,5 @@
 import type { CanonicalRecord, CrmTarget, FieldValue } from '../../../crm/crm-targets';
+import type { AssociationEnd } from '../../../crm/crm-writer.service';
 import { RecordError } from '../../sync.exception';
 
 /** A CRM object as the list and search endpoints send it: every property value is a string. */
@@ -37,9 +38,15 @@ export interface HubSpotOwnersSpec {
 /** The associations of one object type with another (v4 associations API). */
 export interface HubSpotAssociationSpec {
   kind: 'associations';
-  from: 'contacts' | 'deals';
-  to: 'contacts' | 'companies';
+  from: 'contacts' | 'deals' | 'meetings';
+  to: 'contacts' | 'companies' | 'deals';
   target: CrmTarget;
+  /**
+   * For links kept in crm_associations: the canonical tables they join (the first one, or the
+   * primary one, becomes the `from` record's reference to `to`), and the external-id prefix that
+   * keeps each entity's rows apart.
+   */
+  link?: { from: AssociationEnd; to: AssociationEnd; idPrefix: string };
 }
 
 export type HubSpotEntitySpec = HubSpotObjectSpec | HubSpotOwnersSpec | HubSpotAssociationSpec;
@@ -162,18 +169,34 @@ export const HUBSPOT_ENTITIES = {
     from: 'contacts',
     to: 'companies',
     target: 'associations',
+    link: { from: 'contacts', to: 'accounts', idPrefix: 'contact-company:' },
   },
   deal_company_associations: {
     kind: 'associations',
     from: 'deals',
     to: 'companies',
     target: 'associations',
+    link: { from: 'opportunities', to: 'accounts', idPrefix: 'deal-company:' },
   },
   contact_deal_associations: {
     kind: 'associations',
     from: 'deals',
     to: 'contacts',
     target: 'opportunity_contacts',
+  },
+  meeting_contact_associations: {
+    kind: 'associations',
+    from: 'meetings',
+    to: 'contacts',
+    target: 'associations',
+    link: { from: 'activities', to: 'contacts', idPrefix: 'meeting-contact:' },
+  },
+  meeting_deal_associations: {
+    kind: 'associations',
+    from: 'meetings',
+    to: 'deals',
+    target: 'associations',
+    link: { from: 'activities', to: 'opportunities', idPrefix: 'meeting-deal:' },
   },
 } as const satisfies Record<string, HubSpotEntitySpec>;
 
@@ -475,13 +498,11 @@ export function stageIndex(body: unknown): Map<string, StageDefinition> {
   return index;
 }
 
-/** HubSpot-defined association types that mark the primary company. */
-const PRIMARY_TYPE_IDS: Record<string, number> = { contacts: 1, deals: 5 };
+/** HubSpot-defined association types that mark the primary company (contact 1, deal 5). */
+const PRIMARY_COMPANY_TYPE_IDS: Record<string, number> = { contacts: 1, deals: 5 };
 
 export function associationExternalId(spec: HubSpotAssociationSpec, from: string, to: string) {
-  return spec.target === 'opportunity_contacts'
-    ? `${from}:${to}`
-    : `${spec.from === 'contacts' ? 'contact' : 'deal'}:${from}:company:${to}`;
+  return spec.link ? `${spec.link.idPrefix}${from}:${to}` : `${from}:${to}`;
 }
 
 export function mapAssociation(
@@ -494,19 +515,21 @@ export function mapAssociation(
   const types = Array.isArray(a.associationTypes) ? a.associationTypes : [];
   const label = types.map((t) => text(t.label ?? null)).find((l) => l !== null) ?? null;
   const primary =
-    types.some(
-      (t) => t.typeId === PRIMARY_TYPE_IDS[spec.from] && t.category === 'HUBSPOT_DEFINED',
-    ) || label === 'Primary';
+    label === 'Primary' ||
+    (spec.to === 'companies' &&
+      types.some(
+        (t) => t.typeId === PRIMARY_COMPANY_TYPE_IDS[spec.from] && t.category === 'HUBSPOT_DEFINED',
+      ));
   const raw = { from: a.from, toObjectId: to, associationTypes: types };
   const externalId = associationExternalId(spec, a.from, to);
-  if (spec.target === 'opportunity_contacts') {
+  if (!spec.link) {
     return {
       externalId,
       fields: {
         opportunity_external_id: a.from,
         contact_external_id: to,
         role: label,
-        is_primary: label === 'Primary',
+        is_primary: primary,
       },
       raw,
     };
@@ -514,9 +537,9 @@ export function mapAssociation(
   return {
     externalId,
     fields: {
-      from_object: spec.from === 'contacts' ? 'contacts' : 'opportunities',
+      from_object: spec.link.from,
       from_external_id: a.from,
-      to_object: 'accounts',
+      to_object: spec.link.to,
       to_external_id: to,
       is_primary: primary,
       label,

@@ -1,7 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
-import { CrmWriterService, IdFilter, WriteScope } from '../../../crm/crm-writer.service';
+import {
+  AssociationEnd,
+  CrmWriterService,
+  IdFilter,
+  WriteScope,
+} from '../../../crm/crm-writer.service';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import {
@@ -251,7 +256,7 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
     if (ctx.entity === 'deals') ctx.state.stages = await this.dealStages(ctx);
     const path = this.objectPath(ctx, spec);
     const prefix = spec.idPrefix ?? '';
-    const accounts = await this.accountHolder(ctx);
+    const links = await this.linksOf(ctx);
     const seen = new Set<string>();
     let last: Page | undefined;
     for await (const page of this.changed(ctx, path, spec.properties, spec.modifiedProperty)) {
@@ -260,11 +265,12 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
       yield {
         records: page.records,
         cursor: page.cursor,
-        // A rewritten contact or deal keeps the account its company associations give it.
-        reconcile: accounts
+        // A rewritten contact, deal or meeting keeps the references its associations give it.
+        reconcile: links.length
           ? async (m, dryRun) => {
-              if (!dryRun)
-                await this.writer.applyPrimaryAccounts(m, this.scope(ctx), accounts, ids);
+              if (dryRun) return 0;
+              for (const link of links)
+                await this.writer.applyAssociations(m, this.scope(ctx), link.from, link.to, ids);
               return 0;
             }
           : undefined,
@@ -277,18 +283,21 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   }
 
   /**
-   * Contacts and deals take their account from their primary company association, once the
-   * connection syncs associations (checked once a run, so that connections without any skip it).
+   * The references records of this entity take from associations (a contact's or deal's account,
+   * a meeting's contact and deal), among those the connection syncs (checked once a run, so that
+   * connections without associations skip the work).
    */
-  private async accountHolder(
+  private async linksOf(
     ctx: EngineContext<HubSpotCursor>,
-  ): Promise<'contacts' | 'opportunities' | undefined> {
-    const from =
-      ctx.entity === 'contacts' ? 'contacts' : ctx.entity === 'deals' ? 'opportunities' : undefined;
-    return from &&
-      (await this.writer.hasAssociations(this.dataSource.manager, this.scope(ctx), from))
-      ? from
-      : undefined;
+  ): Promise<Array<{ from: AssociationEnd; to: AssociationEnd }>> {
+    const links = [];
+    for (const spec of Object.values(HUBSPOT_ENTITIES as Record<string, HubSpotEntitySpec>)) {
+      if (spec.kind !== 'associations' || spec.from !== ctx.entity || !spec.link) continue;
+      const { from, to } = spec.link;
+      if (await this.writer.hasAssociations(this.dataSource.manager, this.scope(ctx), from, to))
+        links.push({ from, to });
+    }
+    return links;
   }
 
   /** Pages of the records changed since the cursor: the whole list on a full sync. */
@@ -406,8 +415,8 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
           this.idFilter(ctx.entity),
         );
         const spec = specOf(ctx.entity);
-        if (!dryRun && spec.kind === 'associations' && spec.target === 'associations')
-          await this.writer.applyPrimaryAccounts(m, this.scope(ctx), fromObject(spec));
+        if (!dryRun && spec.kind === 'associations' && spec.link)
+          await this.writer.applyAssociations(m, this.scope(ctx), spec.link.from, spec.link.to);
         return n;
       },
     };
@@ -416,10 +425,7 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   /** The rows of a shared table that belong to this entity (see HubSpotObjectSpec.idPrefix). */
   private idFilter(entity: string): IdFilter {
     const spec = specOf(entity);
-    if (spec.kind === 'associations')
-      return spec.target === 'associations'
-        ? { prefix: spec.from === 'contacts' ? 'contact:' : 'deal:' }
-        : {};
+    if (spec.kind === 'associations') return spec.link ? { prefix: spec.link.idPrefix } : {};
     if (spec.kind === 'object' && spec.idPrefix) return { prefix: spec.idPrefix };
     const others = Object.values(HUBSPOT_ENTITIES as Record<string, HubSpotEntitySpec>)
       .filter((s) => s.target === spec.target && s.kind === 'object' && s.idPrefix)
@@ -602,10 +608,13 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
     dryRun: boolean,
   ): Promise<number> {
     const scope = this.scope(ctx);
-    const parent =
-      spec.target === 'opportunity_contacts'
-        ? { column: 'opportunity_external_id', values: ids }
-        : { column: 'from_external_id', values: ids, match: { from_object: fromObject(spec) } };
+    const parent = spec.link
+      ? {
+          column: 'from_external_id',
+          values: ids,
+          match: { from_object: spec.link.from, to_object: spec.link.to },
+        }
+      : { column: 'opportunity_external_id', values: ids };
     const n = await this.writer.softDeleteOtherChildren(
       m,
       scope,
@@ -614,8 +623,8 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
       keep,
       dryRun,
     );
-    if (!dryRun && spec.target === 'associations')
-      await this.writer.applyPrimaryAccounts(m, scope, fromObject(spec), ids);
+    if (!dryRun && spec.link)
+      await this.writer.applyAssociations(m, scope, spec.link.from, spec.link.to, ids);
     return n;
   }
 
@@ -673,6 +682,3 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
 
 const idsOf = (records: Array<{ id?: unknown }>): string[] =>
   records.map((r) => r?.id).filter((id): id is string => typeof id === 'string' && id !== '');
-
-const fromObject = (spec: HubSpotAssociationSpec): 'contacts' | 'opportunities' =>
-  spec.from === 'contacts' ? 'contacts' : 'opportunities';
