@@ -99,6 +99,42 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
         [connectionId, externalId],
       )
     )[0]?.external_id ?? null;
+  /** Every live link of the source from live records of `from` to `to`, as from:to. */
+  const sourceLinks = (from: string, to: string) =>
+    [...fake.associations]
+      .filter(([key]) => key.startsWith(`${from}/${to}/`))
+      .flatMap(([key, list]) => {
+        const id = key.split('/')[2];
+        const record = fake.objects[from].get(id);
+        return record && !record.archived
+          ? list.filter((a) => a.toObjectId !== null).map((a) => `${id}:${a.toObjectId}`)
+          : [];
+      })
+      .sort();
+  /** The database's links equal the source's, for every association entity. */
+  const expectLinksEqualToSource = async () => {
+    const stored = async (sql: string) =>
+      (await t.dataSource.query(sql, [connectionId])).map((r: { link: string }) => r.link).sort();
+    const alive = `connection_id = $1 AND deleted_at IS NULL`;
+    expect(
+      await stored(
+        `SELECT opportunity_external_id || ':' || contact_external_id AS link FROM opportunity_contacts WHERE ${alive}`,
+      ),
+    ).toEqual(sourceLinks('deals', 'contacts'));
+    for (const [from, to, fromObject, toObject] of [
+      ['contacts', 'companies', 'contacts', 'accounts'],
+      ['deals', 'companies', 'opportunities', 'accounts'],
+      ['meetings', 'contacts', 'activities', 'contacts'],
+      ['meetings', 'deals', 'activities', 'opportunities'],
+    ]) {
+      expect(
+        await stored(
+          `SELECT from_external_id || ':' || to_external_id AS link FROM crm_associations
+            WHERE ${alive} AND from_object = '${fromObject}' AND to_object = '${toObject}'`,
+        ),
+      ).toEqual(sourceLinks(from, to));
+    }
+  };
   const meetingLinks = async (externalId: string) => {
     const [row] = await t.dataSource.query(
       `SELECT c.external_id AS contact, o.external_id AS deal FROM activities a
@@ -186,6 +222,7 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     expect(byEntity.meeting_contact_associations).toMatchObject({ created: 2, failed: 0 });
     expect(byEntity.meeting_deal_associations).toMatchObject({ created: 1, failed: 0 });
     expect(await meetingLinks('7001')).toEqual({ contact: '1001', deal: '5001' });
+    await expectLinksEqualToSource();
   });
 
   it('a meeting synced again keeps the contact and deal its associations give it', async () => {
@@ -227,12 +264,33 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     });
     // Its primary company is gone: the remaining one is its account now.
     expect(await accountOf('contacts', '1001')).toBe('9002');
+    await expectLinksEqualToSource();
 
     // A contact synced again keeps the account its associations give it.
     fake.objects.contacts.get('1001')!.properties.jobtitle = 'Head of Buying';
     const [contacts] = await run('contacts');
     expect(contacts).toMatchObject({ updated: 1, failed: 0 });
     expect(await accountOf('contacts', '1001')).toBe('9002');
+  });
+
+  it('a link added while an associations run reads is picked up by the next run', async () => {
+    let added = false;
+    fake.onRequest = (r) => {
+      if (added || !r.path.endsWith('/deals/search')) return;
+      // After this run's start: its window ends before; the next one reads it.
+      added = true;
+      fake.associate('deals', '5003', 'contacts', '1005', CONTACT_OF_DEAL);
+      fake.objects.deals.get('5003')!.updatedAt = new Date(Date.now() + 1).toISOString();
+    };
+    const [during] = await run('contact_deal_associations');
+    fake.onRequest = undefined;
+    expect(added).toBe(true);
+    expect(during).toMatchObject({ status: 'succeeded', created: 0, deleted: 0 });
+    const [next] = await run('contact_deal_associations');
+    // 5003's malformed link fails again; its new one is created.
+    expect(next).toMatchObject({ status: 'succeeded', created: 1, deleted: 0, failed: 1 });
+    expect((await dealContacts('5003')).map((r) => r.contact_external_id)).toEqual(['1005']);
+    await expectLinksEqualToSource();
   });
 
   it('an association added without touching its record is read once the last complete read is a day old', async () => {
@@ -330,5 +388,9 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
       [connectionId],
     );
     expect(m).toBe(3);
+    // The archived deal's contacts go with that entity's own full run.
+    const [dealContactsRun] = await run('contact_deal_associations', true);
+    expect(dealContactsRun).toMatchObject({ status: 'succeeded', deleted: 1, failed: 1 });
+    await expectLinksEqualToSource();
   });
 });
