@@ -107,6 +107,7 @@ export class FakeHubSpot {
   private expiredTokens = new Set<string>();
   private serverErrors = 0;
   private stalls = 0;
+  private malformed = 0;
   /** Requests left unanswered by `stallNext`. */
   stalled = 0;
   private received = 0;
@@ -199,6 +200,10 @@ export class FakeHubSpot {
     if (this.serverErrors > 0) {
       this.serverErrors--;
       return send(502, { status: 'error', message: 'Bad gateway' });
+    }
+    if (this.malformed > 0) {
+      this.malformed--;
+      return send(200, { status: 'ok' });
     }
     if (this.stalls > 0) {
       // Never answered: the client times out; the socket is dropped once it gives up.
@@ -302,6 +307,11 @@ export class FakeHubSpot {
   /** The next `n` requests get a 502. */
   failNext(n = 1): void {
     this.serverErrors += n;
+  }
+
+  /** The next `n` requests get a 200 whose body lacks `results` (a broken proxy, an outage page). */
+  malformNext(n = 1): void {
+    this.malformed += n;
   }
 
   /** The next `n` requests are never answered (the client's timeout fires). */

@@ -1,5 +1,6 @@
 import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
 import type { SyncRun } from '../../../src/modules/sync/entities/sync-run.entity';
+import { SyncService } from '../../../src/modules/sync/sync.service';
 import { FakeHubSpot, fakeContact } from '../../support/fake-hubspot';
 import { connectHubSpot, runHubSpot } from '../../support/hubspot-sync';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
@@ -12,7 +13,7 @@ const OAUTH_CREDENTIALS = {
 };
 
 /** Server errors, timeouts and expired tokens, each against its own fake HubSpot. */
-describe('HubSpot engine: 5xx, timeouts and token refresh', () => {
+describe('HubSpot engine: paging edges, 5xx, timeouts, malformed answers and token refresh', () => {
   let t: TestApp;
   let workspaceId: string;
   const fakes: FakeHubSpot[] = [];
@@ -27,12 +28,17 @@ describe('HubSpot engine: 5xx, timeouts and token refresh', () => {
     for (const f of fakes) await f.stop();
   });
 
-  /** A fake with 120 contacts and a connection to it. */
-  const setup = async (name: string, credentials: Record<string, string>, timeoutMs?: number) => {
+  /** A fake with `contacts` contacts (120 by default) and a connection to it. */
+  const setup = async (
+    name: string,
+    credentials: Record<string, string>,
+    timeoutMs?: number,
+    contacts = 120,
+  ) => {
     const fake = new FakeHubSpot(credentials.access_token);
     fakes.push(fake);
     await fake.start();
-    for (let i = 0; i < 120; i++) fake.put('contacts', fakeContact(i, old));
+    for (let i = 0; i < contacts; i++) fake.put('contacts', fakeContact(i, old));
     const connection = await connectHubSpot(t, workspaceId, fake, name, {
       settings: timeoutMs ? { timeout_ms: timeoutMs } : {},
       credentials,
@@ -48,6 +54,57 @@ describe('HubSpot engine: 5xx, timeouts and token refresh', () => {
         [connectionId],
       )
     )[0].n;
+
+  it('an empty source reads one page; exactly 200 records read two full pages and stop', async () => {
+    const empty = await setup('empty', { access_token: 'token-empty' }, undefined, 0);
+    expect(await run(empty.connection.id)).toMatchObject({
+      status: 'succeeded',
+      processed: 0,
+      created: 0,
+    });
+    expect(empty.fake.requests.map((r) => r.query.archived ?? 'list')).toEqual(['list', 'true']);
+
+    const even = await setup('exactly-200', { access_token: 'token-200' }, undefined, 200);
+    expect(await run(even.connection.id)).toMatchObject({ status: 'succeeded', created: 200 });
+    // The second page is full but carries no paging: it is the last.
+    expect(
+      even.fake.requests.map((r) => [r.query.after ?? null, r.query.archived ?? null]),
+    ).toEqual([
+      [null, null],
+      ['1099', null],
+      [null, 'true'],
+    ]);
+    expect(await stored(even.connection.id)).toBe(200);
+  });
+
+  it('a dry run counts an archived record as deleted without writing; the real run deletes it', async () => {
+    const { fake, connection } = await setup('dry-run-archive', { access_token: 'token-dry' });
+    await run(connection.id);
+    fake.archive('contacts', '1005', new Date(Date.now() - 1000).toISOString());
+    const [dry] = await t.app.get(SyncService).runNow({
+      workspaceId,
+      provider: 'hubspot',
+      entity: 'contacts',
+      connectionId: connection.id,
+      options: { dryRun: true },
+      trigger: 'cli',
+    });
+    expect(dry).toMatchObject({ status: 'succeeded', dryRun: true, deleted: 1 });
+    expect(await stored(connection.id)).toBe(120);
+    expect(await run(connection.id)).toMatchObject({ status: 'succeeded', deleted: 1 });
+    expect(await stored(connection.id)).toBe(119);
+  });
+
+  it('an answer without results fails the run clearly; the next run resumes', async () => {
+    const { fake, connection } = await setup('malformed-answer', { access_token: 'token-bad' });
+    fake.malformNext(1);
+    const failed = await run(connection.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(
+      /hubspot GET \/crm\/v3\/objects\/contacts: the response has no "results" array/,
+    );
+    expect(await run(connection.id)).toMatchObject({ status: 'succeeded', created: 120 });
+  });
 
   it('502s are retried and the run ends equal to the source', async () => {
     const { fake, connection } = await setup('errors', { access_token: 'token-5xx' });
