@@ -27,9 +27,9 @@ export interface EngineContext<TCursor> {
   completeSnapshot: boolean;
   /**
    * Stores new credentials for the connection, encrypted (e.g. an OAuth access token refreshed
-   * during the run); `credentials` above is updated too.
+   * during the run); `credentials` above is updated too. The runner always provides it.
    */
-  updateCredentials: (credentials: Record<string, string>) => Promise<void>;
+  updateCredentials?: (credentials: Record<string, string>) => Promise<void>;
 }
 
 export interface FetchedBatch<TRaw, TCursor> {

@@ -47,11 +47,13 @@ export async function refreshHubSpotToken(
   if (typeof body?.access_token !== 'string' || body.access_token === '') {
     throw new Error('the token endpoint answered without an access_token');
   }
-  await ctx.updateCredentials({
+  const fresh = {
     ...ctx.credentials,
     access_token: body.access_token,
     // HubSpot may rotate the refresh token; keep the one it returns.
     ...(body.refresh_token ? { refresh_token: body.refresh_token } : {}),
-  });
+  };
+  if (ctx.updateCredentials) await ctx.updateCredentials(fresh);
+  else Object.assign(ctx.credentials, fresh);
   return { Authorization: `Bearer ${body.access_token}` };
 }
