@@ -169,16 +169,6 @@ export const CRM_TARGETS = {
       owner_external_id: ref('crm_users', 'owner_id'),
     },
   },
-  quotas: {
-    table: 'quotas',
-    columns: {
-      user_external_id: ref('crm_users', 'user_id', { required: true }),
-      period_start: { kind: { type: 'date' }, required: true },
-      period_end: { kind: { type: 'date' }, required: true },
-      amount: { kind: { type: 'money' }, required: true },
-      currency: { kind: { type: 'currency' }, default: 'USD' },
-    },
-  },
   /**
    * A link between two records as the source keeps it (HubSpot associations): a contact or deal
    * may belong to several companies, a meeting to several contacts and deals; the primary (else
@@ -195,8 +185,10 @@ export const CRM_TARGETS = {
       label: str(200),
     },
   },
-  divisions: {
-    table: 'divisions',
+  // HubSpot custom objects of the integration document, named after their source like the other
+  // source reference data (migrations/1764147600000-crm-associations-references.ts).
+  hubspot_divisions: {
+    table: 'hubspot_divisions',
     columns: {
       name: str(200, { required: true }),
       code: str(100),
@@ -204,14 +196,24 @@ export const CRM_TARGETS = {
       status: str(100),
     },
   },
-  zipcodes: {
-    table: 'zipcodes',
+  hubspot_zipcodes: {
+    table: 'hubspot_zipcodes',
     columns: {
       zipcode: str(20, { required: true }),
       city: str(200),
       county: str(200),
       state: str(100),
       division: str(200),
+    },
+  },
+  quotas: {
+    table: 'quotas',
+    columns: {
+      user_external_id: ref('crm_users', 'user_id', { required: true }),
+      period_start: { kind: { type: 'date' }, required: true },
+      period_end: { kind: { type: 'date' }, required: true },
+      amount: { kind: { type: 'money' }, required: true },
+      currency: { kind: { type: 'currency' }, default: 'USD' },
     },
   },
 } as const satisfies Record<string, TargetSpec>;

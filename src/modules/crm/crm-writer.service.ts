@@ -148,7 +148,70 @@ export class CrmWriterService {
     target: CrmTarget,
     seen: string[],
     countOnly: boolean,
-    ids: IdFilter = {},
+  ): Promise<number> {
+    const table = CRM_TARGETS[target].table;
+    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+                   AND source = $3 AND deleted_at IS NULL AND NOT (external_id = ANY($4::text[]))`;
+    const params = [scope.workspaceId, scope.connectionId, scope.source, seen];
+    const [row] = countOnly
+      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)
+      : await manager.query(
+          `WITH gone AS (UPDATE ${table} SET deleted_at = now(), updated_at = now() WHERE ${where} RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
+          params,
+        );
+    return row.n;
+  }
+
+  /**
+   * Links a connection's calls and texts to the contact or lead with the same phone number (the
+   * engine keeps the caller's number, E.164 digits, as raw.customer_phone_e164). One statement
+   * after a run rather than per record, because contacts may be synced from another source at
+   * any time; only rows whose link changes are written.
+   */
+  async linkActivitiesByPhone(manager: EntityManager, scope: WriteScope): Promise<void> {
+    await manager.query(
+      `WITH calls AS (
+         SELECT a.id, a.raw->>'customer_phone_e164' AS phone FROM activities a
+          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.deleted_at IS NULL
+            AND a.type IN ('call', 'sms')
+       ), contact_phones AS (
+         SELECT DISTINCT ON (phone) phone, id FROM (
+           SELECT ${e164DigitsSql('c.phone')} AS phone, c.id, c.created_at FROM contacts c
+            WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND c.phone IS NOT NULL) x
+          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
+       ), lead_phones AS (
+         SELECT DISTINCT ON (phone) phone, id FROM (
+           SELECT ${e164DigitsSql('l.phone')} AS phone, l.id, l.created_at FROM leads l
+            WHERE l.workspace_id = $1 AND l.deleted_at IS NULL AND l.phone IS NOT NULL) x
+          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
+       ), links AS (
+         SELECT calls.id, cp.id AS contact_id, lp.id AS lead_id FROM calls
+           LEFT JOIN contact_phones cp ON cp.phone = calls.phone
+           LEFT JOIN lead_phones lp ON lp.phone = calls.phone
+       ), linked AS (
+         UPDATE activities a SET contact_id = links.contact_id, lead_id = links.lead_id
+           FROM links
+          WHERE a.id = links.id
+            AND (a.contact_id IS DISTINCT FROM links.contact_id OR a.lead_id IS DISTINCT FROM links.lead_id)
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM linked`,
+      [scope.workspaceId, scope.connectionId],
+    );
+  }
+
+  /**
+   * softDeleteMissing for one entity of several sharing a table: only the rows `ids` selects
+   * (e.g. HubSpot genius users, prefixed, beside owners in crm_users).
+   */
+  async softDeleteUnseen(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    seen: string[],
+    countOnly: boolean,
+    ids: IdFilter,
   ): Promise<number> {
     const conditions = ['NOT (external_id = ANY($4::text[]))'];
     const params: unknown[] = [seen];
@@ -165,21 +228,25 @@ export class CrmWriterService {
     return this.softDelete(manager, scope, target, conditions.join(' AND '), params, countOnly);
   }
 
-  /** Soft-deletes the rows the source reports deleted (e.g. HubSpot's archived records). */
-  async softDeleteIds(
+  /**
+   * Soft-deletes the named rows (records the source says are gone, e.g. HubSpot's archived
+   * records); with `countOnly`, just counts the live ones among them (dry runs). A later sync of
+   * the record revives it.
+   */
+  async softDeleteExternalIds(
     manager: EntityManager,
     scope: WriteScope,
     target: CrmTarget,
-    ids: string[],
+    externalIds: string[],
     countOnly: boolean,
   ): Promise<number> {
-    if (ids.length === 0) return 0;
+    if (externalIds.length === 0) return 0;
     return this.softDelete(
       manager,
       scope,
       target,
       'external_id = ANY($4::text[])',
-      [ids],
+      [externalIds],
       countOnly,
     );
   }
@@ -299,44 +366,6 @@ export class CrmWriterService {
       [scope.workspaceId, scope.connectionId, from, to, ids ?? null],
     );
     return row.n;
-  }
-
-  /**
-   * Links a connection's calls and texts to the contact or lead with the same phone number (the
-   * engine keeps the caller's number, E.164 digits, as raw.customer_phone_e164). One statement
-   * after a run rather than per record, because contacts may be synced from another source at
-   * any time; only rows whose link changes are written.
-   */
-  async linkActivitiesByPhone(manager: EntityManager, scope: WriteScope): Promise<void> {
-    await manager.query(
-      `WITH calls AS (
-         SELECT a.id, a.raw->>'customer_phone_e164' AS phone FROM activities a
-          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.deleted_at IS NULL
-            AND a.type IN ('call', 'sms')
-       ), contact_phones AS (
-         SELECT DISTINCT ON (phone) phone, id FROM (
-           SELECT ${e164DigitsSql('c.phone')} AS phone, c.id, c.created_at FROM contacts c
-            WHERE c.workspace_id = $1 AND c.deleted_at IS NULL AND c.phone IS NOT NULL) x
-          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
-       ), lead_phones AS (
-         SELECT DISTINCT ON (phone) phone, id FROM (
-           SELECT ${e164DigitsSql('l.phone')} AS phone, l.id, l.created_at FROM leads l
-            WHERE l.workspace_id = $1 AND l.deleted_at IS NULL AND l.phone IS NOT NULL) x
-          WHERE phone IS NOT NULL ORDER BY phone, created_at, id
-       ), links AS (
-         SELECT calls.id, cp.id AS contact_id, lp.id AS lead_id FROM calls
-           LEFT JOIN contact_phones cp ON cp.phone = calls.phone
-           LEFT JOIN lead_phones lp ON lp.phone = calls.phone
-       ), linked AS (
-         UPDATE activities a SET contact_id = links.contact_id, lead_id = links.lead_id
-           FROM links
-          WHERE a.id = links.id
-            AND (a.contact_id IS DISTINCT FROM links.contact_id OR a.lead_id IS DISTINCT FROM links.lead_id)
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM linked`,
-      [scope.workspaceId, scope.connectionId],
-    );
   }
 
   /** What an upsert would do, without writing (dry runs). */

@@ -146,7 +146,7 @@ const CASES: ObjectCase[] = [
   {
     entity: 'divisions',
     store: OBJECT_TYPES.divisions,
-    table: 'divisions',
+    table: 'hubspot_divisions',
     columns: 'name, code, region, status',
     record: (i) => ({
       division_name: `Division ${i}`,
@@ -166,7 +166,7 @@ const CASES: ObjectCase[] = [
   {
     entity: 'zipcodes',
     store: OBJECT_TYPES.zipcodes,
-    table: 'zipcodes',
+    table: 'hubspot_zipcodes',
     columns: 'zipcode, city, county, state, division',
     record: (i) => ({
       zipcode: String(80000 + i),

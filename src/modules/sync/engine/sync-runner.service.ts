@@ -169,7 +169,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
           seen,
         );
         for (const key of Object.keys(counts) as Array<keyof Counts>) counts[key] += delta[key];
-        opts.onProgress?.(this.progressOf(counts, total));
+        opts.onProgress?.({ ...counts, total });
         if (counts.processed >= (run.options.maxRecords ?? Infinity)) break;
       }
       if (seen && ctx.completeSnapshot && !run.options.maxRecords) {
@@ -179,7 +179,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
           await m.query('UPDATE sync_runs SET deleted = deleted + $2 WHERE id = $1', [runId, n]);
           return n;
         });
-        opts.onProgress?.(this.progressOf(counts, total));
+        opts.onProgress?.({ ...counts, total });
         if (deleted)
           this.logger.log({ run_id: runId, deleted }, 'Records gone from the source soft-deleted');
       }
@@ -258,7 +258,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     };
     const removals = async (m: EntityManager) =>
       (batch.deletedIds?.length
-        ? await this.writer.softDeleteIds(m, scope, target, batch.deletedIds, run.dryRun)
+        ? await this.writer.softDeleteExternalIds(m, scope, target, batch.deletedIds, run.dryRun)
         : 0) + (batch.reconcile ? await batch.reconcile(m, run.dryRun) : 0);
 
     if (run.dryRun) {
@@ -367,17 +367,6 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
         WHERE id = $1`,
       [run.id, c.processed, c.created, c.updated, c.unchanged, c.failed, total, c.deleted],
     );
-  }
-
-  private progressOf(c: Counts, total: number | null): RunProgress {
-    return {
-      processed: c.processed,
-      total,
-      created: c.created,
-      updated: c.updated,
-      unchanged: c.unchanged,
-      failed: c.failed,
-    };
   }
 
   private async finish(

@@ -120,7 +120,7 @@ export const HUBSPOT_ENTITIES = {
   },
   divisions: {
     kind: 'object',
-    target: 'divisions',
+    target: 'hubspot_divisions',
     modifiedProperty: 'hs_lastmodifieddate',
     properties: [
       'division_name',
@@ -134,7 +134,7 @@ export const HUBSPOT_ENTITIES = {
   },
   zipcodes: {
     kind: 'object',
-    target: 'zipcodes',
+    target: 'hubspot_zipcodes',
     modifiedProperty: 'hs_lastmodifieddate',
     properties: ['zipcode', 'zip', 'city', 'county', 'state', 'division'],
   },

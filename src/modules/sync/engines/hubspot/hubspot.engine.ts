@@ -406,7 +406,7 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
       records: [],
       cursor,
       reconcile: async (m, dryRun) => {
-        const n = await this.writer.softDeleteMissing(
+        const n = await this.writer.softDeleteUnseen(
           m,
           this.scope(ctx),
           target,

@@ -3,12 +3,13 @@ import { SYNCED, unique } from './1764136800000-crm-model';
 
 /**
  * What the HubSpot engines need beyond the first model: a deal's pipeline; associations between
- * records (a contact or deal may belong to several companies, while contacts and opportunities
- * carry one account: the primary association); and two reference tables, divisions and the
- * service-area zip codes, which the integration document syncs from custom objects.
+ * records (a contact or deal may belong to several companies, a meeting to several contacts and
+ * deals, while each record carries one account, contact or deal: the primary association); and
+ * two reference tables named after their source, the divisions and service-area zip codes the
+ * integration document syncs from HubSpot custom objects.
  */
-export class CrmAssociationsReferences1764144000000 implements MigrationInterface {
-  name = 'CrmAssociationsReferences1764144000000';
+export class CrmAssociationsReferences1764147600000 implements MigrationInterface {
+  name = 'CrmAssociationsReferences1764147600000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE opportunities ADD COLUMN pipeline varchar(100)`);
@@ -31,7 +32,7 @@ export class CrmAssociationsReferences1764144000000 implements MigrationInterfac
     );
 
     await q.query(`
-      CREATE TABLE divisions (
+      CREATE TABLE hubspot_divisions (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
         name varchar(200) NOT NULL,
@@ -40,10 +41,10 @@ export class CrmAssociationsReferences1764144000000 implements MigrationInterfac
         status varchar(100),
         ${SYNCED}
       )`);
-    await q.query(unique('divisions'));
+    await q.query(unique('hubspot_divisions'));
 
     await q.query(`
-      CREATE TABLE zipcodes (
+      CREATE TABLE hubspot_zipcodes (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
         zipcode varchar(20) NOT NULL,
@@ -53,13 +54,15 @@ export class CrmAssociationsReferences1764144000000 implements MigrationInterfac
         division varchar(200),
         ${SYNCED}
       )`);
-    await q.query(unique('zipcodes'));
-    await q.query(`CREATE INDEX zipcodes_zipcode_idx ON zipcodes (workspace_id, zipcode)`);
+    await q.query(unique('hubspot_zipcodes'));
+    await q.query(
+      `CREATE INDEX hubspot_zipcodes_zipcode_idx ON hubspot_zipcodes (workspace_id, zipcode)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE zipcodes`);
-    await q.query(`DROP TABLE divisions`);
+    await q.query(`DROP TABLE hubspot_zipcodes`);
+    await q.query(`DROP TABLE hubspot_divisions`);
     await q.query(`DROP TABLE crm_associations`);
     await q.query(`ALTER TABLE opportunities DROP COLUMN pipeline`);
   }
