@@ -233,7 +233,7 @@ export class CrmWriterService {
    * records); with `countOnly`, just counts the live ones among them (dry runs). A later sync of
    * the record revives it.
    */
-  async softDeleteExternalIds(
+  async softDeleteIds(
     manager: EntityManager,
     scope: WriteScope,
     target: CrmTarget,

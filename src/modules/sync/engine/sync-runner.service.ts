@@ -258,7 +258,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     };
     const removals = async (m: EntityManager) =>
       (batch.deletedIds?.length
-        ? await this.writer.softDeleteExternalIds(m, scope, target, batch.deletedIds, run.dryRun)
+        ? await this.writer.softDeleteIds(m, scope, target, batch.deletedIds, run.dryRun)
         : 0) + (batch.reconcile ? await batch.reconcile(m, run.dryRun) : 0);
 
     if (run.dryRun) {
