@@ -398,6 +398,13 @@ describe('HubSpot engine: every object entity ends equal to the source with true
         failed: 0,
       });
       await expectEqualToSource([]);
+      // Unchanged means not rewritten: the only row this run touched is the one it deleted.
+      const touched: Row[] = await t.dataSource.query(
+        `SELECT external_id, deleted_at IS NOT NULL AS deleted FROM ${c.table}
+          WHERE connection_id = $1 AND updated_at >= $2 ${c.rows ? `AND ${c.rows}` : ''}`,
+        [connectionId, full.startedAt],
+      );
+      expect(touched).toEqual([{ external_id: `${c.idPrefix ?? ''}${ids(42)}`, deleted: true }]);
     });
   });
 
