@@ -37,6 +37,7 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     for (let i = 1; i <= 3; i++) fake.put('companies', fakeCompany(i, old)); // 9001-9003
     for (let i = 0; i < 250; i++) fake.put('contacts', fakeContact(i, old)); // 1000-1249
     for (let i = 1; i <= 3; i++) fake.put('deals', fakeDeal(i, old)); // 5001-5003 (lost, open, won)
+    fake.objects.deals.get('5001')!.properties.hubspot_owner_id = '71';
     const open = fakeDeal(4, old); // 5004, open in the first stage
     open.properties.dealstage = 'appointmentscheduled';
     fake.put('deals', open);
@@ -218,6 +219,13 @@ describe('HubSpot engine: associations, deal stages and `all`', () => {
     expect(await accountOf('contacts', '1002')).toBe('9002');
     expect(await accountOf('contacts', '1003')).toBeNull();
     expect(await accountOf('opportunities', '5001')).toBe('9003');
+    // The deal's owner is the HubSpot owner synced first.
+    const [owner] = await t.dataSource.query(
+      `SELECT u.external_id, u.name FROM opportunities o JOIN crm_users u ON u.id = o.owner_id
+        WHERE o.connection_id = $1 AND o.external_id = '5001'`,
+      [connectionId],
+    );
+    expect(owner).toEqual({ external_id: '71', name: 'Olive Owner' });
 
     expect(byEntity.meeting_contact_associations).toMatchObject({ created: 2, failed: 0 });
     expect(byEntity.meeting_deal_associations).toMatchObject({ created: 1, failed: 0 });
