@@ -2,6 +2,7 @@ import { Platform1764133200000 } from './1764133200000-platform';
 import { CrmModel1764136800000 } from './1764136800000-crm-model';
 import { EventsWebhooks1764140400000 } from './1764140400000-events-webhooks';
 import { SourceReferenceData1764144000000 } from './1764144000000-source-reference-data';
+import { CrmAssociationsReferences1764147600000 } from './1764147600000-crm-associations-references';
 import { Forecast1764154800000 } from './1764154800000-forecast';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
@@ -10,5 +11,6 @@ export const ALL_MIGRATIONS = [
   CrmModel1764136800000,
   EventsWebhooks1764140400000,
   SourceReferenceData1764144000000,
+  CrmAssociationsReferences1764147600000,
   Forecast1764154800000,
 ];

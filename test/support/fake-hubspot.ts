@@ -7,6 +7,28 @@ export interface FakeObject {
   properties: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+  /** Archived records are listed only with archived=true and are not searchable. */
+  archived?: boolean;
+  archivedAt?: string;
+}
+
+/** A user who owns records, as GET /crm/v3/owners lists it. */
+export interface FakeOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  teams?: Array<{ id: string; name: string; primary: boolean }>;
+}
+
+/** One association in the v4 shape: the other record and the association's types. */
+export interface FakeAssociation {
+  toObjectId: number;
+  associationTypes: Array<{ category: string; typeId: number; label: string | null }>;
 }
 
 export interface FakeHubSpotRequest {
@@ -31,11 +53,9 @@ interface SearchBody {
   after?: string;
 }
 
-const MODIFIED: Record<string, string> = {
-  contacts: 'lastmodifieddate',
-  companies: 'hs_lastmodifieddate',
-  deals: 'hs_lastmodifieddate',
-};
+/** Contacts filter on lastmodifieddate; every other object type on hs_lastmodifieddate. */
+const MODIFIED: Record<string, string> = { contacts: 'lastmodifieddate' };
+const modifiedOf = (type: string) => MODIFIED[type] ?? 'hs_lastmodifieddate';
 const SEARCH_CAP = 10_000;
 
 const TEN_SECONDLY = {
@@ -59,16 +79,38 @@ const byId = (a: FakeObject, b: FakeObject) => Number(a.id) - Number(b.id);
 
 /**
  * HubSpot CRM v3 objects on loopback, in the real wire format: GET list (limit <= 100, `after`,
- * no paging on the last page) and POST search (filters GTE/LTE/GT on the last-modified property
- * and hs_object_id, sorted by id, limit <= 200, `total`), enforcing the 10,000-result cap of one
- * search query (400 for `after` >= 10000, as HubSpot does). Checks the Bearer token.
+ * no paging on the last page, `archived=true` for archived records) and POST search (filters
+ * GTE/LTE/GT on the last-modified property and hs_object_id, sorted by id, limit <= 200, `total`,
+ * archived records excluded), enforcing the 10,000-result cap of one search query (400 for
+ * `after` >= 10000, as HubSpot does). Also the owners list, the deal pipelines, the v4
+ * associations batch read with per-record paging, and the OAuth token refresh. Checks the Bearer
+ * token (401 EXPIRED_AUTHENTICATION once it has expired); can inject 429s, 502s and stalls.
  */
 export class FakeHubSpot {
   readonly objects: Record<string, Map<string, FakeObject>> = {
     contacts: new Map(),
     companies: new Map(),
     deals: new Map(),
+    meetings: new Map(),
   };
+  readonly owners = new Map<string, FakeOwner>();
+  /** `${fromType}/${toType}/${fromId}` => that record's associations. */
+  readonly associations = new Map<string, FakeAssociation[]>();
+  /** GET /crm/v3/pipelines/deals `results`. */
+  pipelines: unknown[] = [DEFAULT_PIPELINE];
+  /** How many associations of one record a batch read returns before paging. */
+  associationPageSize = 100;
+  /** The OAuth app and refresh token the token endpoint accepts. */
+  oauth?: { clientId: string; clientSecret: string; refreshToken: string };
+  /** Called with each request before it is answered (to change the source mid-sync). */
+  onRequest?: (r: { method: string; path: string; n: number }) => void;
+  private expiredTokens = new Set<string>();
+  private serverErrors = 0;
+  private stalls = 0;
+  private malformed = 0;
+  /** Requests left unanswered by `stallNext`. */
+  stalled = 0;
+  private received = 0;
   readonly requests: FakeHubSpotRequest[] = [];
   private tenSecondly = 0;
   /** Requests still allowed before every request gets the DAILY 429; null: no daily limit. */
@@ -77,7 +119,7 @@ export class FakeHubSpot {
   url = '';
 
   constructor(
-    readonly token: string,
+    public token: string,
     readonly objectPath = '/crm/v3/objects',
   ) {}
 
@@ -95,7 +137,7 @@ export class FakeHubSpot {
   }
 
   put(type: string, obj: FakeObject): void {
-    this.objects[type].set(obj.id, obj);
+    (this.objects[type] ??= new Map()).set(obj.id, obj);
   }
 
   /** The next `n` requests get the TEN_SECONDLY_ROLLING 429. */
@@ -125,12 +167,19 @@ export class FakeHubSpot {
     };
     const bad = (message: string) =>
       send(400, { status: 'error', message, category: 'VALIDATION_ERROR' });
+    if (req.method === 'POST' && url.pathname === '/oauth/v1/token') {
+      // Form-encoded, and no Bearer token: the app authenticates with its client secret.
+      return this.token_(raw, send);
+    }
     if (raw) {
       try {
         body = JSON.parse(raw);
       } catch {
         return bad('Invalid JSON');
       }
+    }
+    if (this.expiredTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) {
+      return send(401, EXPIRED);
     }
     if (req.headers.authorization !== `Bearer ${this.token}`) {
       return send(401, {
@@ -147,6 +196,23 @@ export class FakeHubSpot {
       this.tenSecondly--;
       return send(429, TEN_SECONDLY);
     }
+    this.onRequest?.({ method: req.method ?? '', path: url.pathname, n: ++this.received });
+    if (this.serverErrors > 0) {
+      this.serverErrors--;
+      return send(502, { status: 'error', message: 'Bad gateway' });
+    }
+    if (this.malformed > 0) {
+      this.malformed--;
+      return send(200, { status: 'ok' });
+    }
+    if (this.stalls > 0) {
+      // Never answered: the client times out; the socket is dropped once it gives up.
+      this.stalls--;
+      this.stalled++;
+      req.socket.once('close', () => res.destroy());
+      return;
+    }
+    if (this.extraRoute(req.method ?? '', url.pathname, query, body, send)) return;
     const prefix = `${this.objectPath}/`;
     if (!url.pathname.startsWith(prefix))
       return send(404, { status: 'error', message: 'Not found' });
@@ -161,7 +227,10 @@ export class FakeHubSpot {
       }
       const after = query.after !== undefined ? Number(query.after) : -Infinity;
       const props = (query.properties ?? '').split(',').filter(Boolean);
-      const rows = [...store.values()].filter((o) => Number(o.id) > after).sort(byId);
+      const archived = query.archived === 'true';
+      const rows = [...store.values()]
+        .filter((o) => Number(o.id) > after && !!o.archived === archived)
+        .sort(byId);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return send(200, {
@@ -190,7 +259,7 @@ export class FakeHubSpot {
       const matches = (o: FakeObject) =>
         filters.every((f) => {
           const actual =
-            f.propertyName === MODIFIED[type]
+            f.propertyName === modifiedOf(type)
               ? Date.parse(o.updatedAt)
               : f.propertyName === 'hs_object_id'
                 ? Number(o.id)
@@ -204,7 +273,7 @@ export class FakeHubSpot {
           if (f.operator === 'EQ') return actual === wanted;
           return false;
         });
-      const rows = [...store.values()].filter(matches).sort(byId);
+      const rows = [...store.values()].filter((o) => !o.archived && matches(o)).sort(byId);
       // Never past the 10,000th result of one query, whatever the paging asks.
       const page = rows.slice(offset, Math.min(offset + limit, SEARCH_CAP));
       const next = offset + limit;
@@ -228,10 +297,222 @@ export class FakeHubSpot {
       properties,
       createdAt: o.createdAt,
       updatedAt: o.updatedAt,
-      archived: false,
+      archived: !!o.archived,
+      ...(o.archived ? { archivedAt: o.archivedAt ?? o.updatedAt } : {}),
     };
   }
+
+  // --- Beyond the objects API: owners, pipelines, associations, OAuth, faults ----------------
+
+  /** The next `n` requests get a 502. */
+  failNext(n = 1): void {
+    this.serverErrors += n;
+  }
+
+  /** The next `n` requests get a 200 whose body lacks `results` (a broken proxy, an outage page). */
+  malformNext(n = 1): void {
+    this.malformed += n;
+  }
+
+  /** The next `n` requests are never answered (the client's timeout fires). */
+  stallNext(n = 1): void {
+    this.stalls += n;
+  }
+
+  /** The current token expires: it gets 401 EXPIRED_AUTHENTICATION from now on. */
+  expireToken(): void {
+    this.expiredTokens.add(this.token);
+  }
+
+  /** Archives a record as HubSpot does (updatedAt moves); `restore` brings it back. */
+  archive(type: string, id: string, at: string, restore = false): void {
+    const o = this.objects[type].get(id);
+    if (!o) throw new Error(`no ${type} ${id}`);
+    o.archived = !restore;
+    o.archivedAt = restore ? undefined : at;
+    o.updatedAt = at;
+  }
+
+  /** Associates two records both ways, as HubSpot does (typeIds of the HubSpot-defined types). */
+  associate(
+    fromType: string,
+    fromId: string,
+    toType: string,
+    toId: string,
+    types: FakeAssociation['associationTypes'],
+  ): void {
+    const add = (a: string, aId: string, b: string, bId: string) => {
+      const key = `${a}/${b}/${aId}`;
+      const list = (this.associations.get(key) ?? []).filter((x) => String(x.toObjectId) !== bId);
+      list.push({ toObjectId: Number(bId), associationTypes: types });
+      this.associations.set(key, list);
+    };
+    add(fromType, fromId, toType, toId);
+    add(toType, toId, fromType, fromId);
+  }
+
+  dissociate(fromType: string, fromId: string, toType: string, toId: string): void {
+    const drop = (a: string, aId: string, b: string, bId: string) => {
+      const key = `${a}/${b}/${aId}`;
+      this.associations.set(
+        key,
+        (this.associations.get(key) ?? []).filter((x) => String(x.toObjectId) !== bId),
+      );
+    };
+    drop(fromType, fromId, toType, toId);
+    drop(toType, toId, fromType, fromId);
+  }
+
+  /** Routes other than the objects API; false when the path is not one of them. */
+  private extraRoute(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+    send: (status: number, payload: unknown) => void,
+  ): boolean {
+    if (method === 'GET' && path === '/crm/v3/owners') {
+      // limit up to 500 on this endpoint; `after` is the last id of the previous page.
+      const limit = Number(query.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+        send(400, { status: 'error', message: 'limit must be between 1 and 500' });
+        return true;
+      }
+      const after = query.after !== undefined ? Number(query.after) : -Infinity;
+      const archived = query.archived === 'true';
+      const rows = [...this.owners.values()]
+        .filter((o) => Number(o.id) > after && o.archived === archived)
+        .sort((a, b) => Number(a.id) - Number(b.id));
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      send(200, {
+        results: page,
+        ...(rows.length > limit && last ? { paging: { next: { after: last.id } } } : {}),
+      });
+      return true;
+    }
+    if (method === 'GET' && path === '/crm/v3/pipelines/deals') {
+      send(200, { results: this.pipelines });
+      return true;
+    }
+    const batch = /^\/crm\/v4\/associations\/([^/]+)\/([^/]+)\/batch\/read$/.exec(path);
+    if (method === 'POST' && batch) {
+      send(...this.batchRead(batch[1], batch[2], body));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * POST /crm/v4/associations/{from}/{to}/batch/read: per input, its associations from `after`
+   * on, at most `associationPageSize`, with `paging.next.after` when more remain. Records
+   * without associations are reported under `errors` with a 207, as HubSpot does.
+   */
+  private batchRead(from: string, to: string, body: unknown): [number, unknown] {
+    const inputs = (body as { inputs?: Array<{ id?: string; after?: string }> })?.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > 1000) {
+      return [400, { status: 'error', message: 'inputs must hold 1 to 1000 items' }];
+    }
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const input of inputs) {
+      const id = String(input.id);
+      const all = this.associations.get(`${from}/${to}/${id}`) ?? [];
+      if (all.length === 0) {
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: `No ${to} is associated with ${from} ${id}.`,
+          context: { fromObjectId: [id] },
+        });
+        continue;
+      }
+      const offset = input.after ? Number(Buffer.from(input.after, 'base64').toString()) : 0;
+      const page = all.slice(offset, offset + this.associationPageSize);
+      const next = offset + this.associationPageSize;
+      results.push({
+        from: { id },
+        to: page,
+        ...(next < all.length
+          ? { paging: { next: { after: Buffer.from(String(next)).toString('base64') } } }
+          : {}),
+      });
+    }
+    const at = new Date(0).toISOString();
+    return errors.length
+      ? [
+          207,
+          {
+            status: 'COMPLETE',
+            results,
+            numErrors: errors.length,
+            errors,
+            startedAt: at,
+            completedAt: at,
+          },
+        ]
+      : [200, { status: 'COMPLETE', results, startedAt: at, completedAt: at }];
+  }
+
+  /** POST /oauth/v1/token (form-encoded): a refresh_token grant issues a new access token. */
+  private token_(raw: string, send: (status: number, payload: unknown) => void): void {
+    const form = new URLSearchParams(raw);
+    const o = this.oauth;
+    if (
+      !o ||
+      form.get('grant_type') !== 'refresh_token' ||
+      form.get('client_id') !== o.clientId ||
+      form.get('client_secret') !== o.clientSecret ||
+      form.get('refresh_token') !== o.refreshToken
+    ) {
+      return send(400, {
+        status: 'BAD_REFRESH_TOKEN',
+        message: 'missing or unknown refresh token',
+      });
+    }
+    this.token = `${this.token}-refreshed`;
+    send(200, {
+      token_type: 'bearer',
+      refresh_token: o.refreshToken,
+      access_token: this.token,
+      expires_in: 1800,
+    });
+  }
 }
+
+const EXPIRED = {
+  status: 'error',
+  message: 'The OAuth token used to make this call expired 0 second(s) ago.',
+  correlationId: '019cd9fe-d093-7d4f-99bc-45975fdcf7c6',
+  category: 'EXPIRED_AUTHENTICATION',
+  context: { 'expire time': ['2026-03-10T23:04:41.164Z'] },
+};
+
+/** HubSpot's default deal pipeline, as GET /crm/v3/pipelines/deals returns it. */
+const DEFAULT_PIPELINE = {
+  id: 'default',
+  label: 'Sales Pipeline',
+  displayOrder: 0,
+  archived: false,
+  createdAt: '2024-01-01T00:00:00Z',
+  updatedAt: '2024-01-01T00:00:00Z',
+  stages: [
+    ['appointmentscheduled', 'Appointment Scheduled', 'false', '0.2'],
+    ['qualifiedtobuy', 'Qualified To Buy', 'false', '0.4'],
+    ['contractsent', 'Contract Sent', 'false', '0.9'],
+    ['closedwon', 'Closed Won', 'true', '1.0'],
+    ['closedlost', 'Closed Lost', 'true', '0.0'],
+  ].map(([id, label, isClosed, probability], displayOrder) => ({
+    id,
+    label,
+    displayOrder,
+    metadata: { isClosed, probability },
+    archived: false,
+    createdAt: '2024-01-01T00:00:00Z',
+    updatedAt: '2024-01-01T00:00:00Z',
+    writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+  })),
+};
 
 export function fakeContact(i: number, updatedAt: string): FakeObject {
   return {
@@ -248,15 +529,18 @@ export function fakeContact(i: number, updatedAt: string): FakeObject {
   };
 }
 
+/** Deal i is won when i % 3 == 0, lost when i % 3 == 1, else open in its first stage. */
 export function fakeDeal(i: number, updatedAt: string): FakeObject {
+  const stage = ['closedwon', 'closedlost', 'appointmentscheduled'][i % 3];
   return {
     id: String(5000 + i),
     properties: {
       dealname: `Deal ${i}`,
       amount: String(1000 + i * 1.5),
-      dealstage: 'appointmentscheduled',
+      dealstage: stage,
       pipeline: 'default',
       closedate: '2025-03-01T00:00:00.000Z',
+      createdate: '2024-01-01T00:00:00.000Z',
       hubspot_owner_id: '',
       hs_is_closed_won: i % 3 === 0 ? 'true' : 'false',
       hs_is_closed: i % 3 !== 2 ? 'true' : 'false',

@@ -119,6 +119,7 @@ export const CRM_TARGETS = {
       amount: { kind: { type: 'money' }, generatable: true },
       currency: { kind: { type: 'currency' }, default: 'USD' },
       stage: str(100, { required: true }),
+      pipeline: str(100),
       probability: { kind: { type: 'probability' }, generatable: true },
       forecast_category: oneOf(FORECAST_CATEGORIES, { generatable: true }),
       status: oneOf(OPPORTUNITY_STATUSES, { required: true }),
@@ -166,6 +167,43 @@ export const CRM_TARGETS = {
       contact_external_id: ref('contacts', 'contact_id'),
       lead_external_id: ref('leads', 'lead_id'),
       owner_external_id: ref('crm_users', 'owner_id'),
+    },
+  },
+  /**
+   * A link between two records as the source keeps it (HubSpot associations): a contact or deal
+   * may belong to several companies, a meeting to several contacts and deals; the primary (else
+   * the first) one becomes the record's reference.
+   */
+  associations: {
+    table: 'crm_associations',
+    columns: {
+      from_object: oneOf(['contacts', 'opportunities', 'activities'], { required: true }),
+      from_external_id: str(255, { required: true }),
+      to_object: oneOf(['accounts', 'contacts', 'opportunities'], { required: true }),
+      to_external_id: str(255, { required: true }),
+      is_primary: { kind: { type: 'bool' }, default: false },
+      label: str(200),
+    },
+  },
+  // HubSpot custom objects of the integration document, named after their source like the other
+  // source reference data (migrations/1764147600000-crm-associations-references.ts).
+  hubspot_divisions: {
+    table: 'hubspot_divisions',
+    columns: {
+      name: str(200, { required: true }),
+      code: str(100),
+      region: str(200),
+      status: str(100),
+    },
+  },
+  hubspot_zipcodes: {
+    table: 'hubspot_zipcodes',
+    columns: {
+      zipcode: str(20, { required: true }),
+      city: str(200),
+      county: str(200),
+      state: str(100),
+      division: str(200),
     },
   },
   quotas: {

@@ -33,6 +33,18 @@ export interface CompareResult {
   unchanged: number;
 }
 
+/**
+ * Which rows of a table one source entity owns, when several share it (e.g. HubSpot owners and
+ * genius users in crm_users): external ids with `prefix`, or without any of `notPrefixes`.
+ */
+export interface IdFilter {
+  prefix?: string;
+  notPrefixes?: string[];
+}
+
+/** The tables an association (`crm_associations`) may link, by target name. */
+export type AssociationEnd = 'accounts' | 'contacts' | 'opportunities' | 'activities';
+
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Stable JSON: keys sorted, so equal content always hashes equal. */
@@ -239,6 +251,173 @@ export class CrmWriterService {
        SELECT count(*)::int AS n FROM linked`,
       [scope.workspaceId, scope.connectionId],
     );
+  }
+
+  /**
+   * softDeleteMissing for one entity of several sharing a table: only the rows `ids` selects
+   * (e.g. HubSpot genius users, prefixed, beside owners in crm_users).
+   */
+  async softDeleteUnseen(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    seen: string[],
+    countOnly: boolean,
+    ids: IdFilter,
+  ): Promise<number> {
+    const conditions = ['NOT (external_id = ANY($4::text[]))'];
+    const params: unknown[] = [seen];
+    if (ids.prefix !== undefined) {
+      params.push(ids.prefix);
+      conditions.push(`starts_with(external_id, $${params.length + 3})`);
+    }
+    if (ids.notPrefixes?.length) {
+      params.push(ids.notPrefixes);
+      conditions.push(
+        `NOT EXISTS (SELECT 1 FROM unnest($${params.length + 3}::text[]) AS p WHERE starts_with(external_id, p))`,
+      );
+    }
+    return this.softDelete(manager, scope, target, conditions.join(' AND '), params, countOnly);
+  }
+
+  /**
+   * Soft-deletes the named rows (records the source says are gone, e.g. HubSpot's archived
+   * records); with `countOnly`, just counts the live ones among them (dry runs). A later sync of
+   * the record revives it.
+   */
+  async softDeleteIds(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    externalIds: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    if (externalIds.length === 0) return 0;
+    return this.softDelete(
+      manager,
+      scope,
+      target,
+      'external_id = ANY($4::text[])',
+      [externalIds],
+      countOnly,
+    );
+  }
+
+  /**
+   * Soft-deletes the children of `parents` (rows whose `parentColumn` is one of them, and which
+   * match `match`) other than `keep`: the source has just listed every child of those parents,
+   * e.g. all associations of a set of deals, so the others are gone.
+   */
+  async softDeleteOtherChildren(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    parent: { column: string; values: string[]; match?: Record<string, string> },
+    keep: string[],
+    countOnly: boolean,
+  ): Promise<number> {
+    if (parent.values.length === 0) return 0;
+    const columns: Record<string, ColumnSpec> = CRM_TARGETS[target].columns;
+    const match = Object.entries(parent.match ?? {});
+    for (const column of [parent.column, ...match.map(([c]) => c)]) {
+      if (!(column in columns)) throw new Error(`${column} is not a column of ${target}`);
+    }
+    const conditions = [
+      `${parent.column} = ANY($4::text[])`,
+      'NOT (external_id = ANY($5::text[]))',
+      ...match.map(([column], i) => `${column} = $${i + 6}`),
+    ];
+    return this.softDelete(
+      manager,
+      scope,
+      target,
+      conditions.join(' AND '),
+      [parent.values, keep, ...match.map(([, value]) => value)],
+      countOnly,
+    );
+  }
+
+  /** Params $1-$3 are the scope; `condition` uses $4 onwards. Only rows not yet deleted count. */
+  private async softDelete(
+    manager: EntityManager,
+    scope: WriteScope,
+    target: CrmTarget,
+    condition: string,
+    params: unknown[],
+    countOnly: boolean,
+  ): Promise<number> {
+    const table = CRM_TARGETS[target].table;
+    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
+                   AND source = $3 AND deleted_at IS NULL AND ${condition}`;
+    const all = [scope.workspaceId, scope.connectionId, scope.source, ...params];
+    const [row] = countOnly
+      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, all)
+      : await manager.query(
+          `WITH gone AS (UPDATE ${table} SET deleted_at = now(), updated_at = now() WHERE ${where} RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
+          all,
+        );
+    return row.n;
+  }
+
+  /** Whether the connection has ever synced associations from this table to that one. */
+  async hasAssociations(
+    manager: EntityManager,
+    scope: WriteScope,
+    from: AssociationEnd,
+    to: AssociationEnd,
+  ): Promise<boolean> {
+    const [row] = await manager.query(
+      `SELECT EXISTS (SELECT 1 FROM crm_associations
+                       WHERE workspace_id = $1 AND connection_id = $2 AND from_object = $3 AND to_object = $4) AS found`,
+      [scope.workspaceId, scope.connectionId, from, to],
+    );
+    return row.found === true;
+  }
+
+  /**
+   * Sets the reference of records in `from` to `to` (a contact's or deal's account, a meeting's
+   * contact or deal) from their associations (`crm_associations`): the primary one, else the one
+   * with the lowest id; none left means none. Only records that have (or had) such associations
+   * are touched, so a source that does not sync them keeps the reference its records carry; only
+   * rows whose reference changes are written. `ids` limits it to those records (a batch just saved).
+   */
+  async applyAssociations(
+    manager: EntityManager,
+    scope: WriteScope,
+    from: AssociationEnd,
+    to: AssociationEnd,
+    ids?: string[],
+  ): Promise<number> {
+    const table = CRM_TARGETS[from].table;
+    const toTable = CRM_TARGETS[to].table;
+    const ref = columnsOf(CRM_TARGETS[from]).find(([, c]) => c.ref?.table === toTable);
+    if (!ref) throw new Error(`${from} has no reference to ${to}`);
+    const [extColumn, { ref: target }] = ref as [string, Required<Pick<ColumnSpec, 'ref'>>];
+    const [row] = await manager.query(
+      `WITH linked AS (
+         SELECT DISTINCT ON (a.from_external_id) a.from_external_id,
+                CASE WHEN a.deleted_at IS NULL THEN a.to_external_id END AS other
+           FROM crm_associations a
+          WHERE a.workspace_id = $1 AND a.connection_id = $2 AND a.from_object = $3 AND a.to_object = $4
+            AND ($5::text[] IS NULL OR a.from_external_id = ANY($5::text[]))
+          ORDER BY a.from_external_id, (a.deleted_at IS NULL) DESC, a.is_primary DESC,
+                   length(a.to_external_id), a.to_external_id
+       ), changed AS (
+         UPDATE ${table} t
+            SET ${extColumn} = l.other,
+                ${target.idColumn} = (SELECT r.id FROM ${toTable} r WHERE r.workspace_id = t.workspace_id
+                                 AND r.connection_id = t.connection_id AND r.external_id = l.other LIMIT 1)
+           FROM linked l
+          WHERE t.workspace_id = $1 AND t.connection_id = $2 AND t.external_id = l.from_external_id
+            AND (t.${extColumn} IS DISTINCT FROM l.other
+                 OR (t.${target.idColumn} IS NULL AND l.other IS NOT NULL))
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM changed`,
+      [scope.workspaceId, scope.connectionId, from, to, ids ?? null],
+    );
+    return row.n;
   }
 
   /** What an upsert would do, without writing (dry runs). */

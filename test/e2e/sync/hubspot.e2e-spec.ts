@@ -103,10 +103,14 @@ describe('HubSpot engine: contacts, companies and deals', () => {
         failed: 0,
       });
       const sent = fake.requests.slice(before);
-      expect(sent.map((r) => [r.method, r.path, r.query.limit, r.query.after])).toEqual([
-        ['GET', '/crm/v3/objects/contacts', '100', undefined],
-        ['GET', '/crm/v3/objects/contacts', '100', '1099'],
-        ['GET', '/crm/v3/objects/contacts', '100', '1199'],
+      expect(
+        sent.map((r) => [r.method, r.path, r.query.limit, r.query.after, r.query.archived]),
+      ).toEqual([
+        ['GET', '/crm/v3/objects/contacts', '100', undefined, undefined],
+        ['GET', '/crm/v3/objects/contacts', '100', '1099', undefined],
+        ['GET', '/crm/v3/objects/contacts', '100', '1199', undefined],
+        // Then the archived records, which the list leaves out.
+        ['GET', '/crm/v3/objects/contacts', '100', undefined, 'true'],
       ]);
       expect(sent[0].query.properties).toContain('jobtitle');
       await expectContactsEqualToSource(connectionId);
@@ -152,8 +156,9 @@ describe('HubSpot engine: contacts, companies and deals', () => {
       await expectContactsEqualToSource(connectionId);
 
       const sent = fake.requests.slice(requestsBefore);
-      expect(sent).toHaveLength(1);
+      expect(sent).toHaveLength(2);
       expect(sent[0]).toMatchObject({ method: 'POST', path: '/crm/v3/objects/contacts/search' });
+      expect(sent[1]).toMatchObject({ method: 'GET', query: { archived: 'true' } });
       expect(sent[0].body).toMatchObject({
         filterGroups: [
           {
@@ -187,7 +192,7 @@ describe('HubSpot engine: contacts, companies and deals', () => {
     const before = fake.requests.length;
     const [result] = await run(connectionId, 'companies');
     expect(result).toMatchObject({ status: 'succeeded', created: 30, failed: 0 });
-    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([429, 200]);
+    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([429, 200, 200]);
     const [row] = await t.dataSource.query(
       `SELECT name, industry, employees, annual_revenue::text AS annual_revenue, country
          FROM accounts WHERE connection_id = $1 AND external_id = '9007'`,
@@ -222,7 +227,11 @@ describe('HubSpot engine: contacts, companies and deals', () => {
       created: fake.objects.contacts.size - 100,
       failed: 0,
     });
-    expect(fake.requests.slice(before).map((r) => r.query.after)).toEqual(['1099', '1199']);
+    expect(fake.requests.slice(before).map((r) => [r.query.after, r.query.archived])).toEqual([
+      ['1099', undefined],
+      ['1199', undefined],
+      [undefined, 'true'],
+    ]);
     await expectContactsEqualToSource(connectionId);
     // The delta after it starts where the interrupted full sync began.
     expect(await cursorOf(connectionId, 'contacts')).toEqual({
@@ -260,7 +269,9 @@ describe('HubSpot engine: contacts, companies and deals', () => {
     expect(sent.filter((r) => r.status !== 200)).toEqual([]);
     // The first query reported more than 10,000: the window was split into narrower ones.
     const windows = new Set(
-      sent.map((r) => JSON.stringify((r.body as { filterGroups: unknown }).filterGroups)),
+      sent
+        .filter((r) => r.method === 'POST')
+        .map((r) => JSON.stringify((r.body as { filterGroups: unknown }).filterGroups)),
     );
     expect(windows.size).toBeGreaterThan(1);
     const [{ n }] = await t.dataSource.query(
@@ -269,14 +280,18 @@ describe('HubSpot engine: contacts, companies and deals', () => {
     );
     expect(n).toBe(10_500);
     const [row] = await t.dataSource.query(
-      `SELECT name, amount::text AS amount, stage, status, forecast_category, close_date::text AS close_date
+      `SELECT name, amount::text AS amount, stage, pipeline, probability::text AS probability, status,
+              forecast_category, close_date::text AS close_date
          FROM opportunities WHERE connection_id = $1 AND external_id = '5003'`,
       [connectionId],
     );
     expect(row).toEqual({
       name: 'Deal 3',
       amount: expect.stringMatching(/^1004\.50?$/),
-      stage: 'appointmentscheduled',
+      // The stage id resolved through the pipeline definitions.
+      stage: 'Closed Won',
+      pipeline: 'Sales Pipeline',
+      probability: expect.stringMatching(/^1(\.0+)?$/),
       status: 'won',
       forecast_category: 'commit',
       close_date: '2025-03-01',

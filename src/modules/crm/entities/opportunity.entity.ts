@@ -28,6 +28,10 @@ export class Opportunity extends SyncedRow {
   @Column()
   stage: string;
 
+  /** The pipeline the stage belongs to (HubSpot deals), as its label. */
+  @Column({ type: 'varchar', nullable: true })
+  pipeline: string | null;
+
   /** Decimal string 0-1 (numeric(5,4)). */
   @Column({ type: 'numeric', nullable: true })
   probability: string | null;

@@ -95,6 +95,19 @@ export class ConnectionsService {
       : {};
   }
 
+  /**
+   * Replaces a connection's credentials (encrypted), e.g. with an OAuth access token an engine
+   * refreshed during a run. No change event: schedules are untouched.
+   */
+  async storeCredentials(
+    connection: CrmConnection,
+    credentials: Record<string, string>,
+  ): Promise<void> {
+    await this.connections.update(connection.workspaceId, connection.id, {
+      credentialsEncrypted: this.encryption.encrypt(JSON.stringify(credentials)),
+    });
+  }
+
   async create(workspaceId: string, input: ConnectionInput): Promise<CrmConnection> {
     this.check(input.provider, input.schedules);
     const existing = await this.connections.find(workspaceId, {

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { CanonicalRecord, CrmTarget } from '../../crm/crm-targets';
 import type { CrmConnection } from '../entities/crm-connection.entity';
 import type { SyncMode, SyncRunOptions } from '../entities/sync-run.entity';
@@ -24,6 +25,11 @@ export interface EngineContext<TCursor> {
    * source holds: records of the connection not seen in it are then soft-deleted.
    */
   completeSnapshot: boolean;
+  /**
+   * Stores new credentials for the connection, encrypted (e.g. an OAuth access token refreshed
+   * during the run); `credentials` above is updated too. The runner always provides it.
+   */
+  updateCredentials?: (credentials: Record<string, string>) => Promise<void>;
 }
 
 export interface FetchedBatch<TRaw, TCursor> {
@@ -32,6 +38,17 @@ export interface FetchedBatch<TRaw, TCursor> {
   cursor: TCursor;
   /** Total records the source expects this run to see, when it knows (for progress). */
   total?: number;
+  /**
+   * External ids the source reports deleted (e.g. archived): soft-deleted in the batch's
+   * transaction (a dry run counts them) and counted as `deleted`. Not records: not `processed`.
+   */
+  deletedIds?: string[];
+  /**
+   * Engine-specific writes that belong with this batch, run in its transaction after its records
+   * are saved (on a dry run with `dryRun` true: count, do not write). Returns the rows it
+   * soft-deleted, counted as `deleted`.
+   */
+  reconcile?: (manager: EntityManager, dryRun: boolean) => Promise<number>;
 }
 
 export type ErrorClass = 'rate_limited' | 'fatal';

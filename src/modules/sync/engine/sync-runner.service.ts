@@ -35,6 +35,7 @@ interface Counts {
   created: number;
   updated: number;
   unchanged: number;
+  deleted: number;
   failed: number;
 }
 
@@ -90,7 +91,14 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     const started = Date.now();
     let engine: SyncEngine | undefined;
     let ctx: EngineContext<unknown> | undefined;
-    const counts: Counts = { processed: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+    const counts: Counts = {
+      processed: 0,
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      deleted: 0,
+      failed: 0,
+    };
     try {
       const claimed = await this.runs.update(
         { id: runId, status: In(['queued', 'running']) },
@@ -109,9 +117,10 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
         'UPDATE sync_runs SET mode = $2, cursor_before = $3::jsonb WHERE id = $1',
         [runId, mode, stored ? JSON.stringify(stored.cursor) : null],
       );
+      const credentials = await this.connections.credentials(connection);
       ctx = {
         connection,
-        credentials: await this.connections.credentials(connection),
+        credentials,
         entity: run.entity,
         mode,
         options: run.options,
@@ -120,6 +129,10 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
         signal: this.shutdown.signal,
         state: {},
         completeSnapshot: false,
+        updateCredentials: async (fresh) => {
+          await this.connections.storeCredentials(connection, fresh);
+          Object.assign(credentials, fresh);
+        },
       };
       const seen = engine.detectsDeletions ? new Set<string>() : undefined;
       this.logger.log(
@@ -283,8 +296,13 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       created: 0,
       updated: 0,
       unchanged: 0,
+      deleted: 0,
       failed: 0,
     };
+    const removals = async (m: EntityManager) =>
+      (batch.deletedIds?.length
+        ? await this.writer.softDeleteIds(m, scope, target, batch.deletedIds, run.dryRun)
+        : 0) + (batch.reconcile ? await batch.reconcile(m, run.dryRun) : 0);
 
     if (run.dryRun) {
       const cmp = await this.writer.compare(this.dataSource.manager, scope, target, records);
@@ -292,7 +310,10 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       counts.updated = cmp.wouldUpdate.length;
       counts.unchanged = cmp.unchanged;
       counts.failed = errors.length;
-      await this.dataSource.transaction((m) => this.recordBatch(m, run, counts, errors, total));
+      await this.dataSource.transaction(async (m) => {
+        counts.deleted = await removals(m);
+        await this.recordBatch(m, run, counts, errors, total);
+      });
       return counts;
     }
 
@@ -302,6 +323,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       counts.updated = saved.updated;
       counts.unchanged = saved.unchanged;
       counts.failed = errors.length;
+      counts.deleted = await removals(m);
       if (advanceCursor) {
         await m.query(
           `INSERT INTO sync_cursors (connection_id, entity, workspace_id, cursor, run_id, updated_at)
@@ -383,9 +405,10 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
     }
     await m.query(
       `UPDATE sync_runs SET processed = processed + $2, created = created + $3, updated = updated + $4,
-              unchanged = unchanged + $5, failed = failed + $6, total = COALESCE($7, total), heartbeat_at = now()
+              unchanged = unchanged + $5, failed = failed + $6, total = COALESCE($7, total),
+              deleted = deleted + $8, heartbeat_at = now()
         WHERE id = $1`,
-      [run.id, c.processed, c.created, c.updated, c.unchanged, c.failed, total],
+      [run.id, c.processed, c.created, c.updated, c.unchanged, c.failed, total, c.deleted],
     );
   }
 
