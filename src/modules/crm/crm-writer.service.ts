@@ -149,29 +149,14 @@ export class CrmWriterService {
     seen: string[],
     countOnly: boolean,
   ): Promise<number> {
-    const table = CRM_TARGETS[target].table;
-    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
-                   AND source = $3 AND deleted_at IS NULL AND NOT (external_id = ANY($4::text[]))`;
-    const params = [scope.workspaceId, scope.connectionId, scope.source, seen];
-    return this.softDeleteWhere(manager, table, where, params, countOnly);
-  }
-
-  /** Soft-deletes (or, with `countOnly`, counts) a table's rows matching `where`. */
-  private async softDeleteWhere(
-    manager: EntityManager,
-    table: string,
-    where: string,
-    params: unknown[],
-    countOnly: boolean,
-  ): Promise<number> {
-    const [row] = countOnly
-      ? await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)
-      : await manager.query(
-          `WITH gone AS (UPDATE ${table} SET deleted_at = now(), updated_at = now() WHERE ${where} RETURNING 1)
-           SELECT count(*)::int AS n FROM gone`,
-          params,
-        );
-    return row.n;
+    return this.softDelete(
+      manager,
+      scope,
+      target,
+      'NOT (external_id = ANY($4::text[]))',
+      [seen],
+      countOnly,
+    );
   }
 
   /**
@@ -194,25 +179,6 @@ export class CrmWriterService {
       [scope.workspaceId, scope.connectionId, scope.source, after, limit],
     );
     return rows.map((r) => r.external_id);
-  }
-
-  /**
-   * Soft-deletes the named rows (records the source says are gone); with `countOnly`, just counts
-   * the live ones among them (dry runs). A later sync of the record revives it.
-   */
-  async softDeleteExternalIds(
-    manager: EntityManager,
-    scope: WriteScope,
-    target: CrmTarget,
-    externalIds: string[],
-    countOnly: boolean,
-  ): Promise<number> {
-    if (externalIds.length === 0) return 0;
-    const table = CRM_TARGETS[target].table;
-    const where = `workspace_id = $1 AND COALESCE(connection_id, '${ZERO_UUID}'::uuid) = COALESCE($2::uuid, '${ZERO_UUID}'::uuid)
-                   AND source = $3 AND deleted_at IS NULL AND external_id = ANY($4::text[])`;
-    const params = [scope.workspaceId, scope.connectionId, scope.source, externalIds];
-    return this.softDeleteWhere(manager, table, where, params, countOnly);
   }
 
   /**
@@ -281,8 +247,8 @@ export class CrmWriterService {
   }
 
   /**
-   * Soft-deletes the named rows (records the source says are gone, e.g. HubSpot's archived
-   * records); with `countOnly`, just counts the live ones among them (dry runs). A later sync of
+   * Soft-deletes the named rows (records the source says are gone: HubSpot's archived records,
+   * Genius rows no longer in their table); with `countOnly`, just counts the live ones among them (dry runs). A later sync of
    * the record revives it.
    */
   async softDeleteIds(

@@ -231,7 +231,7 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
       const gone = await engine.findDeleted!(ctx, ids);
       if (gone.length > 0) {
         deleted += await this.dataSource.transaction(async (m) => {
-          const n = await this.writer.softDeleteExternalIds(m, scope, target, gone, run.dryRun);
+          const n = await this.writer.softDeleteIds(m, scope, target, gone, run.dryRun);
           await m.query('UPDATE sync_runs SET deleted = deleted + $2 WHERE id = $1', [run.id, n]);
           return n;
         });
