@@ -8,6 +8,7 @@ import {
   CrmHttpError,
   defaultClassifyError,
 } from '../../http/crm-http.client';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import { SyncException } from '../../sync.exception';
 import {
   HUBSPOT_ENTITIES,
@@ -15,6 +16,12 @@ import {
   HubSpotObject,
   mapHubSpotObject,
 } from './hubspot-mapping';
+import {
+  HUBSPOT_DEFAULT_MAX,
+  HUBSPOT_SEARCH_PER_SECOND,
+  HubSpotRateLimiter,
+  SECONDLY_MESSAGE,
+} from './hubspot-rate-limiter';
 
 export interface HubSpotSettings {
   /** Default https://api.hubapi.com. */
@@ -23,8 +30,13 @@ export interface HubSpotSettings {
   object_path?: string;
   /** Backoff base for retries; tests make it tiny. Default 2000. */
   retry_base_delay_ms?: number;
-  /** The account's budget per rolling 10 s. Default the documented 100. */
+  /**
+   * The account's budget per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* headers say
+   * otherwise: the documented 100 (Free, Starter; the default) or 190 (Professional, Enterprise).
+   */
   requests_per_10s?: number;
+  /** The search endpoints' budget per second (they send no headers). Default the documented 5. */
+  search_requests_per_second?: number;
 }
 
 /** One delta time window (epoch ms, both ends inclusive) and how far it has been read. */
@@ -76,6 +88,8 @@ export function classifyHubSpotError(err: CrmHttpError): CrmErrorDecision {
     const policy = (err.responseData as { policyName?: unknown } | undefined)?.policyName;
     if (policy === 'DAILY') return 'rate_limited_stop';
     if (policy === 'TEN_SECONDLY_ROLLING' || policy === 'SECONDLY') return 'retry';
+    const message = (err.responseData as { message?: unknown } | undefined)?.message;
+    if (message === SECONDLY_MESSAGE) return 'retry';
   }
   return defaultClassifyError(err);
 }
@@ -90,6 +104,10 @@ export function classifyHubSpotError(err: CrmHttpError): CrmErrorDecision {
 export class HubSpotEngine extends SyncEngine<HubSpotObject, HubSpotCursor> {
   readonly provider = 'hubspot';
   readonly entities = ['contacts', 'companies', 'deals'] as const;
+
+  constructor(private readonly budgets: RequestBudgetService) {
+    super();
+  }
 
   targetOf(entity: string): CrmTarget {
     return HUBSPOT_ENTITIES[entity as HubSpotEntity].target;
@@ -111,14 +129,23 @@ export class HubSpotEngine extends SyncEngine<HubSpotObject, HubSpotCursor> {
       headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
       retryBaseDelayMs: settings.retry_base_delay_ms ?? 2000,
       classifyError: classifyHubSpotError,
-      // One budget per connection, shared by its entities; 10% headroom because the limiter
-      // counts fixed windows and HubSpot's is rolling.
-      rateLimit: {
-        points: Math.max(1, Math.floor((settings.requests_per_10s ?? 100) * 0.9)),
-        durationSeconds: 10,
-        key: `hubspot:${ctx.connection.id}`,
-      },
+      gate: this.rateLimiter(ctx.connection),
     });
+  }
+
+  /**
+   * One limiter per connection (one HubSpot account) in this process, shared by the runs of all
+   * its entities; its window lives in the budget store, so with Redis all instances share it.
+   */
+  rateLimiter(connection: CrmConnection): HubSpotRateLimiter {
+    const settings = HubSpotEngine.settings(connection);
+    const max = settings.requests_per_10s ?? HUBSPOT_DEFAULT_MAX;
+    const searchPerSecond = settings.search_requests_per_second ?? HUBSPOT_SEARCH_PER_SECOND;
+    const key = `hubspot:${connection.id}`;
+    return this.budgets.shared(
+      `${key}:${max}:${searchPerSecond}`,
+      () => new HubSpotRateLimiter({ store: this.budgets.rolling, key, max, searchPerSecond }),
+    );
   }
 
   override async *fetch(
