@@ -145,19 +145,6 @@ export class FakeHubSpot {
     this.searchLog.length = 0;
   }
 
-  /** The most requests the fake accepted within any rolling interval of the limit. */
-  maxInWindow(intervalMs = this.limit?.intervalMs ?? 10_000, search = false): number {
-    const times = this.requests
-      .filter((r) => r.status !== 429 && r.path.endsWith('/search') === search)
-      .map((r) => r.at);
-    let most = 0;
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (times[i] - times[j] >= intervalMs) j++;
-      most = Math.max(most, i - j + 1);
-    }
-    return most;
-  }
-
   /** The next `n` requests get the TEN_SECONDLY_ROLLING 429. */
   failTenSecondly(n = 1): void {
     this.tenSecondly += n;
@@ -175,6 +162,7 @@ export class FakeHubSpot {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams.entries());
     let body: unknown = undefined;
@@ -185,7 +173,7 @@ export class FakeHubSpot {
         query,
         body,
         status,
-        at: Date.now(),
+        at,
       });
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
       res.end(JSON.stringify(payload));
@@ -214,7 +202,7 @@ export class FakeHubSpot {
       this.tenSecondly--;
       return send(429, TEN_SECONDLY);
     }
-    if (this.limit && !this.admit(url.pathname, res)) {
+    if (this.limit && !this.admit(url.pathname, res, at)) {
       return send(429, url.pathname.endsWith('/search') ? SECONDLY : TEN_SECONDLY);
     }
     const prefix = `${this.objectPath}/`;
@@ -293,9 +281,8 @@ export class FakeHubSpot {
    * Counts the request against the rolling windows and sets the rate-limit headers; false when
    * a limit is reached (the request is not counted).
    */
-  private admit(path: string, res: ServerResponse): boolean {
+  private admit(path: string, res: ServerResponse, now: number): boolean {
     const limit = this.limit!;
-    const now = Date.now();
     if (path.endsWith('/search')) {
       while (this.searchLog.length && this.searchLog[0] <= now - 1000) this.searchLog.shift();
       if (this.searchLog.length >= limit.searchPerSecond) return false;

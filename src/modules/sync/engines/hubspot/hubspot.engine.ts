@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
+import { readAhead, SourcePage } from '../../engine/read-ahead';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import {
@@ -76,6 +77,8 @@ interface SearchResponse extends ListResponse {
 const DEFAULT_BASE_URL = 'https://api.hubapi.com';
 const DEFAULT_OBJECT_PATH = '/crm/v3/objects';
 const LIST_LIMIT = 100;
+/** Records saved per transaction in a full sync (10 list pages), read ahead while saving. */
+const FULL_SYNC_BATCH = 1000;
 const SEARCH_LIMIT = 200;
 /** HubSpot returns at most 10,000 results of one search query (400 for `after` >= 10000). */
 const SEARCH_CAP = 10_000;
@@ -185,8 +188,9 @@ export class HubSpotEngine extends SyncEngine<HubSpotObject, HubSpotCursor> {
     const client = ctx.state.client as CrmHttpClient;
     const spec = HUBSPOT_ENTITIES[ctx.entity as HubSpotEntity];
     const startedAt = cursor?.started_at ?? ctx.runStartedAt.toISOString();
-    let after = cursor?.after ?? undefined;
-    for (;;) {
+    const page = async (
+      after: string | undefined,
+    ): Promise<SourcePage<HubSpotObject, HubSpotCursor>> => {
       const body = await client.get<ListResponse>(
         this.path(ctx),
         {
@@ -197,18 +201,17 @@ export class HubSpotEngine extends SyncEngine<HubSpotObject, HubSpotCursor> {
         },
         { signal: ctx.signal },
       );
-      const records = this.resultsOf(body, 'GET list');
       const next = body.paging?.next?.after;
-      yield {
-        records,
+      return {
+        records: this.resultsOf(body, 'GET list'),
         // The last page has no paging: what follows is a delta from when this full sync began.
         cursor: next
           ? { phase: 'full', after: next, started_at: startedAt }
           : { phase: 'delta', modified: startedAt },
+        next: next ? () => page(next) : undefined,
       };
-      if (!next) return;
-      after = next;
-    }
+    };
+    yield* readAhead(page(cursor?.after ?? undefined), FULL_SYNC_BATCH);
   }
 
   /**
