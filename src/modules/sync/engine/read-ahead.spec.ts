@@ -31,12 +31,14 @@ describe('readAhead', () => {
     expect(batches.flatMap((b) => b.records)).toEqual([...Array(15).keys()]);
   });
 
-  it('asks for the next page before the batch is consumed', async () => {
+  it('reads ahead while the current batch is being saved, as far as it may', async () => {
     const asked: number[] = [];
-    const it = readAhead(pages(5, -1, asked), 3)[Symbol.asyncIterator]();
+    const it = readAhead(pages(20, -1, asked), 6, 2)[Symbol.asyncIterator]();
     await it.next();
-    // Page 0 is yielded; page 1 was already requested.
-    expect(asked).toEqual([0, 1]);
+    // The consumer holds batch 1 (pages 0-1); the reader goes on with two batches meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([0, 1, 2, 3, 4, 5]);
+    await it.return?.(undefined);
   });
 
   it('yields the records read before a failing page, then throws', async () => {

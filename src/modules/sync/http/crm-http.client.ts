@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import axios, { AxiosHeaders, AxiosInstance, isAxiosError } from 'axios';
+import axios, {
+  AxiosHeaders,
+  AxiosInstance,
+  AxiosRequestConfig,
+  AxiosResponse,
+  isAxiosError,
+} from 'axios';
 import axiosRetry from 'axios-retry';
 import type Redis from 'ioredis';
 import {
@@ -40,7 +46,10 @@ export interface RequestGate {
    * the run with CrmRateLimitedError.
    */
   acquire(req: GateRequest): Promise<number>;
-  /** Every response an attempt got, whatever its status (header names lower-case). Must not throw. */
+  /**
+   * Every response an attempt got, whatever its status (header names lower-case), with the
+   * object `acquire` was given for that attempt. Must not throw.
+   */
   observe?(
     req: GateRequest,
     res: { status: number; headers: Record<string, string>; data: unknown },
@@ -276,7 +285,12 @@ interface RequestState {
   attempts: number;
   refreshed: boolean;
   nextDelayMs: number;
+  /** What the gate was asked for the current attempt; its response is shown to it as the same object. */
+  gateRequest?: GateRequest;
 }
+
+/** The request's state travels in the axios config, so the response interceptor can find it. */
+type StatefulConfig = AxiosRequestConfig & { crmState?: RequestState };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -419,7 +433,7 @@ export class CrmHttpClient {
       const headersVersion = this.headersVersion;
       try {
         await this.acquire(state);
-        const res = await this.http.request<T>({
+        const request: StatefulConfig = {
           method,
           url: config.url,
           params: config.params,
@@ -427,11 +441,13 @@ export class CrmHttpClient {
           headers: mergeHeaders(this.headers, config.headers),
           timeout: config.timeoutMs ?? this.timeoutMs,
           signal: config.signal,
+          crmState: state,
           'axios-retry': {
             retryCondition: (error) => this.shouldRetry(error, state),
             onRetry: (_count, error) => this.beforeRetry(error, state),
           },
-        });
+        };
+        const res = await this.http.request<T, AxiosResponse<T>>(request);
         return { data: res.data, status: res.status, headers: flattenHeaders(res.headers) };
       } catch (error) {
         // Already final: thrown by the limiter, possibly from inside a retry.
@@ -500,6 +516,7 @@ export class CrmHttpClient {
   private async acquire(state: RequestState): Promise<void> {
     if (this.gate) {
       const req: GateRequest = { method: state.method, path: state.path };
+      state.gateRequest = req;
       let waited = false;
       for (;;) {
         let waitMs: number;
@@ -545,7 +562,7 @@ export class CrmHttpClient {
     data: unknown,
   ): Promise<void> {
     if (!this.gate?.observe) return;
-    const req: GateRequest = {
+    const req: GateRequest = (config as StatefulConfig | undefined)?.crmState?.gateRequest ?? {
       method: (config?.method ?? 'get').toUpperCase() as HttpMethod,
       path: pathOf(config?.url ?? ''),
     };

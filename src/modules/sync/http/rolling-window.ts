@@ -10,10 +10,12 @@ export interface RollingWindowStore {
   /** Takes one slot of `key`: 0 when taken, else the ms until one frees (nothing is taken). */
   take(key: string, points: number, windowMs: number): Promise<number>;
   /**
-   * Marks slots as used now until `used` are counted in the window: the CRM says more requests
-   * were made than we counted (other apps on the same account, another deployment).
+   * Marks slots as used until `used` are counted in the window as it was `ageMs` ago (when the
+   * request whose response reported it was sent): the CRM says more requests were made than we
+   * counted (other apps on the same account, another deployment). Counting at the send time
+   * keeps a response read late, after some of our slots expired, from inventing usage.
    */
-  fill(key: string, used: number, windowMs: number): Promise<void>;
+  fill(key: string, used: number, windowMs: number, ageMs?: number): Promise<void>;
 }
 
 /** One process: the window of each key as a sorted list of request times. */
@@ -33,10 +35,14 @@ export class MemoryRollingWindowStore implements RollingWindowStore {
     return Math.max(1, times[times.length - points] + windowMs - now);
   }
 
-  async fill(key: string, used: number, windowMs: number): Promise<void> {
+  async fill(key: string, used: number, windowMs: number, ageMs = 0): Promise<void> {
     const now = this.now();
-    const times = this.window(key, now, windowMs);
-    while (times.length < used) times.push(now);
+    const at = now - Math.max(0, ageMs);
+    const times = this.window(key, at, windowMs);
+    let end = times.length;
+    while (end > 0 && times[end - 1] > at) end--;
+    const missing = used - end;
+    if (missing > 0) times.splice(end, 0, ...new Array<number>(missing).fill(at));
   }
 
   private window(key: string, now: number, windowMs: number): number[] {
@@ -52,16 +58,20 @@ export class MemoryRollingWindowStore implements RollingWindowStore {
   }
 }
 
-/** Drops the times that left the window and counts the rest; times from the Redis server's clock. */
-const PRUNE = `
+/**
+ * `at` is the moment the window is looked at (now, or when a request was sent: ARGV[4] ms ago);
+ * times that left it are dropped and the rest counted. Times from the Redis server's clock.
+ */
+const WINDOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local n = redis.call('ZCARD', KEYS[1])`;
+local at = now - tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', at - window)
+local n = redis.call('ZCOUNT', KEYS[1], '-inf', at)`;
 
-/** ARGV: points, window ms, member. 0 when taken, else the ms until a slot frees. */
-const TAKE = `${PRUNE}
+/** ARGV: points, window ms, member, 0. 0 when taken, else the ms until a slot frees. */
+const TAKE = `${WINDOW}
 local points = tonumber(ARGV[1])
 if n < points then
   redis.call('ZADD', KEYS[1], now, ARGV[3])
@@ -71,10 +81,10 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], n - points, n - points, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
 
-/** ARGV: used, window ms, member prefix. */
-const FILL = `${PRUNE}
+/** ARGV: used, window ms, member prefix, age ms. */
+const FILL = `${WINDOW}
 for i = n + 1, tonumber(ARGV[1]) do
-  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
+  redis.call('ZADD', KEYS[1], at, ARGV[3] .. ':' .. i)
 end
 redis.call('PEXPIRE', KEYS[1], window)
 return 0`;
@@ -96,7 +106,7 @@ export class RedisRollingWindowStore implements RollingWindowStore {
 
   async take(key: string, points: number, windowMs: number): Promise<number> {
     try {
-      const wait = await this.redis.eval(TAKE, 1, this.key(key), points, windowMs, member());
+      const wait = await this.redis.eval(TAKE, 1, this.key(key), points, windowMs, member(), 0);
       return Number(wait);
     } catch (err) {
       this.onFallback(err);
@@ -104,12 +114,13 @@ export class RedisRollingWindowStore implements RollingWindowStore {
     }
   }
 
-  async fill(key: string, used: number, windowMs: number): Promise<void> {
+  async fill(key: string, used: number, windowMs: number, ageMs = 0): Promise<void> {
+    const age = Math.max(0, Math.round(ageMs));
     try {
-      await this.redis.eval(FILL, 1, this.key(key), used, windowMs, member());
+      await this.redis.eval(FILL, 1, this.key(key), used, windowMs, member(), age);
     } catch (err) {
       this.onFallback(err);
-      await this.fallback.fill(key, used, windowMs);
+      await this.fallback.fill(key, used, windowMs, age);
     }
   }
 

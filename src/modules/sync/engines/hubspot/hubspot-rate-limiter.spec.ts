@@ -25,7 +25,7 @@ describe('HubSpotRateLimiter', () => {
   let now: number;
   let store: MemoryRollingWindowStore;
   const limiter = (max?: number, key = 'hubspot:c1') =>
-    new HubSpotRateLimiter({ store, key, max, logger: quiet });
+    new HubSpotRateLimiter({ store, key, max, now: () => now, logger: quiet });
 
   beforeEach(() => {
     now = 1_000_000;
@@ -55,6 +55,18 @@ describe('HubSpotRateLimiter', () => {
     await l.acquire(list());
     await l.observe(list(), { status: 200, headers: headers(190, 100), data: {} });
     expect(await grantedBeforeWait(l, list)).toBe(189 - 90);
+  });
+
+  it('reads Remaining as of when the request was sent, so a response read late invents no usage', async () => {
+    const l = limiter(190);
+    expect(await grantedBeforeWait(l, list, 100)).toBe(100);
+    now += 5000;
+    const req = list();
+    expect(await l.acquire(req)).toBe(0);
+    // The response is read after the first 100 slots expired here; HubSpot counted 101.
+    now += 5150;
+    await l.observe(req, { status: 200, headers: headers(190, 89), data: {} });
+    expect(await grantedBeforeWait(l, list)).toBe(188);
   });
 
   it('a TEN_SECONDLY 429 fills the window, so the retry waits for a slot', async () => {

@@ -16,6 +16,8 @@ export interface HubSpotRateLimiterOptions {
   /** Requests per interval until the headers say otherwise. Default 100. */
   max?: number;
   searchPerSecond?: number;
+  /** The clock of the store (tests). Default Date.now. */
+  now?: () => number;
   logger?: Pick<Logger, 'log' | 'warn'>;
 }
 
@@ -45,13 +47,17 @@ export class HubSpotRateLimiter implements RequestGate {
   private current: HubSpotBudget;
   private readonly searchPerSecond: number;
   private readonly logger: Pick<Logger, 'log' | 'warn'>;
+  private readonly now: () => number;
   /** Search requests already holding a search slot while they wait for a burst slot. */
   private readonly searchHeld = new WeakSet<GateRequest>();
+  /** When each request got its slot: the headers of its response describe that moment. */
+  private readonly sentAt = new WeakMap<GateRequest, number>();
 
   constructor(private readonly options: HubSpotRateLimiterOptions) {
     this.current = { max: options.max ?? HUBSPOT_DEFAULT_MAX, intervalMs: HUBSPOT_INTERVAL_MS };
     this.searchPerSecond = options.searchPerSecond ?? HUBSPOT_SEARCH_PER_SECOND;
     this.logger = options.logger ?? new Logger(HubSpotRateLimiter.name);
+    this.now = options.now ?? Date.now;
   }
 
   /** What the limiter currently believes the account allows. */
@@ -70,11 +76,13 @@ export class HubSpotRateLimiter implements RequestGate {
       this.searchHeld.add(req);
     }
     const { points, windowMs } = this.burst();
-    return this.options.store.take(this.burstKey, points, windowMs);
+    const wait = await this.options.store.take(this.burstKey, points, windowMs);
+    if (wait === 0) this.sentAt.set(req, this.now());
+    return wait;
   }
 
   async observe(
-    _req: GateRequest,
+    req: GateRequest,
     res: { status: number; headers: Record<string, string>; data: unknown },
   ): Promise<void> {
     const h = res.headers;
@@ -92,10 +100,12 @@ export class HubSpotRateLimiter implements RequestGate {
     const remaining = count(h['x-hubspot-ratelimit-remaining']);
     if (remaining !== undefined && remaining < this.current.max) {
       const { points, windowMs } = this.burst();
+      const sent = this.sentAt.get(req);
       await this.options.store.fill(
         this.burstKey,
         Math.min(points, this.current.max - remaining),
         windowMs,
+        sent === undefined ? 0 : this.now() - sent,
       );
     }
     if (res.status === 429) await this.limited(res.data);
