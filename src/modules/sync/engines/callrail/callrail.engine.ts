@@ -5,6 +5,7 @@ import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import { CrmHttpClient } from '../../http/crm-http.client';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import { SyncException } from '../../sync.exception';
 import {
   CALLRAIL_ENTITIES,
@@ -73,6 +74,7 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: CrmWriterService,
+    private readonly budgets: RequestBudgetService,
   ) {
     super();
   }
@@ -99,12 +101,14 @@ export class CallRailEngine extends SyncEngine<CallRailRecord, CallRailCursor> {
       baseURL: (settings.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
       headers: { Authorization: `Token token="${apiKey}"`, Accept: 'application/json' },
       retryBaseDelayMs: settings.retry_base_delay_ms,
-      // The documented 1,000 requests/hour, one budget per connection for all its entities.
+      // The documented 1,000 requests/hour, one budget per connection for all its entities
+      // (and, through Redis when REDIS_URL is set, for all instances).
       rateLimit: {
         points: settings.requests_per_hour ?? 1000,
         durationSeconds: 3600,
         key: `callrail:${ctx.connection.id}`,
       },
+      limiterStore: this.budgets.fixed,
     });
   }
 
