@@ -37,6 +37,20 @@ export interface FakeHubSpotRequest {
   query: Record<string, string>;
   body: unknown;
   status: number;
+  /** When it arrived (Date.now()). */
+  at: number;
+}
+
+/** HubSpot's request limits, enforced as HubSpot does when set (see `enforceRateLimit`). */
+export interface FakeRateLimit {
+  /** Requests per rolling interval: 100 (Free, Starter) or 190 (Professional, Enterprise). */
+  max: number;
+  /** Default 10,000 (HubSpot's ten seconds); shorter windows keep tests quick. */
+  intervalMs?: number;
+  /** Search requests per rolling second. Default 5. */
+  searchPerSecond?: number;
+  /** The daily limit reported in X-HubSpot-RateLimit-Daily. Default 500,000. */
+  daily?: number;
 }
 
 interface SearchFilter {
@@ -73,6 +87,14 @@ const DAILY = {
   correlationId: 'c033cdaa-2c40-4a64-ae48-b4cec88dad24',
   policyName: 'DAILY',
   requestId: '3d3e35b7-0dae-4b9f-a6e3-9c230cbcf8dd',
+};
+
+/** The search API's 429 (its message is what the official clients match on). */
+const SECONDLY = {
+  status: 'error',
+  message: 'You have reached your secondly limit.',
+  errorType: 'RATE_LIMIT',
+  correlationId: '5d5e3c8a-94d1-4a3f-9c37-1f3a2b9e6d10',
 };
 
 const byId = (a: FakeObject, b: FakeObject) => Number(a.id) - Number(b.id);
@@ -116,6 +138,13 @@ export class FakeHubSpot {
   /** Requests still allowed before every request gets the DAILY 429; null: no daily limit. */
   private dailyAllowance: number | null = null;
   private server?: Server;
+  private limit: Required<FakeRateLimit> | null = null;
+  /** Arrival times of the requests counted in the rolling windows (burst, search) and today. */
+  private readonly burstLog: number[] = [];
+  private readonly searchLog: number[] = [];
+  private dailyUsed = 0;
+  /** Ids of a type sorted by id, rebuilt after an object is added (list paging reads it). */
+  private readonly sortedCache = new Map<string, string[]>();
   url = '';
 
   constructor(
@@ -138,6 +167,24 @@ export class FakeHubSpot {
 
   put(type: string, obj: FakeObject): void {
     (this.objects[type] ??= new Map()).set(obj.id, obj);
+    this.sortedCache.delete(type);
+  }
+
+  /**
+   * Enforces HubSpot's limits as the API does (null lifts them): at most `max` requests in any
+   * rolling `intervalMs` (else the TEN_SECONDLY_ROLLING 429) and `searchPerSecond` searches in any
+   * rolling second (else the search API's 429); every non-search response carries the
+   * X-HubSpot-RateLimit-* headers (search responses carry none, as documented).
+   */
+  enforceRateLimit(limit: FakeRateLimit | null): void {
+    this.limit = limit && {
+      intervalMs: 10_000,
+      searchPerSecond: 5,
+      daily: 500_000,
+      ...limit,
+    };
+    this.burstLog.length = 0;
+    this.searchLog.length = 0;
   }
 
   /** The next `n` requests get the TEN_SECONDLY_ROLLING 429. */
@@ -157,11 +204,19 @@ export class FakeHubSpot {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query = Object.fromEntries(url.searchParams.entries());
     let body: unknown = undefined;
     const send = (status: number, payload: unknown) => {
-      this.requests.push({ method: req.method ?? '', path: url.pathname, query, body, status });
+      this.requests.push({
+        method: req.method ?? '',
+        path: url.pathname,
+        query,
+        body,
+        status,
+        at,
+      });
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
       res.end(JSON.stringify(payload));
     };
@@ -196,6 +251,9 @@ export class FakeHubSpot {
       this.tenSecondly--;
       return send(429, TEN_SECONDLY);
     }
+    if (this.limit && !this.admit(url.pathname, res, at)) {
+      return send(429, url.pathname.endsWith('/search') ? SECONDLY : TEN_SECONDLY);
+    }
     this.onRequest?.({ method: req.method ?? '', path: url.pathname, n: ++this.received });
     if (this.serverErrors > 0) {
       this.serverErrors--;
@@ -228,9 +286,7 @@ export class FakeHubSpot {
       const after = query.after !== undefined ? Number(query.after) : -Infinity;
       const props = (query.properties ?? '').split(',').filter(Boolean);
       const archived = query.archived === 'true';
-      const rows = [...store.values()]
-        .filter((o) => Number(o.id) > after && !!o.archived === archived)
-        .sort(byId);
+      const rows = this.sortedAfter(type, after, limit + 1, archived);
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return send(200, {
@@ -286,6 +342,64 @@ export class FakeHubSpot {
       });
     }
     return send(405, { status: 'error', message: 'Method not allowed' });
+  }
+
+  /**
+   * Counts the request against the rolling windows and sets the rate-limit headers; false when
+   * a limit is reached (the request is not counted).
+   */
+  private admit(path: string, res: ServerResponse, now: number): boolean {
+    const limit = this.limit!;
+    if (path.endsWith('/search')) {
+      while (this.searchLog.length && this.searchLog[0] <= now - 1000) this.searchLog.shift();
+      if (this.searchLog.length >= limit.searchPerSecond) return false;
+      this.searchLog.push(now);
+      this.dailyUsed++;
+      return true;
+    }
+    while (this.burstLog.length && this.burstLog[0] <= now - limit.intervalMs) {
+      this.burstLog.shift();
+    }
+    const allowed = this.burstLog.length < limit.max;
+    if (allowed) {
+      this.burstLog.push(now);
+      this.dailyUsed++;
+    }
+    const perSecond = Math.floor((limit.max * 1000) / limit.intervalMs);
+    res.setHeader('X-HubSpot-RateLimit-Daily', String(limit.daily));
+    res.setHeader('X-HubSpot-RateLimit-Daily-Remaining', String(limit.daily - this.dailyUsed));
+    res.setHeader('X-HubSpot-RateLimit-Interval-Milliseconds', String(limit.intervalMs));
+    res.setHeader('X-HubSpot-RateLimit-Max', String(limit.max));
+    res.setHeader('X-HubSpot-RateLimit-Remaining', String(limit.max - this.burstLog.length));
+    res.setHeader('X-HubSpot-RateLimit-Secondly', String(perSecond));
+    res.setHeader(
+      'X-HubSpot-RateLimit-Secondly-Remaining',
+      String(Math.max(0, perSecond - this.burstLog.filter((t) => t > now - 1000).length)),
+    );
+    return allowed;
+  }
+
+  /** Up to `n` objects with an id above `after`, by id. */
+  private sortedAfter(type: string, after: number, n: number, archived = false): FakeObject[] {
+    const store = this.objects[type];
+    let ids = this.sortedCache.get(type);
+    if (!ids || ids.length !== store.size) {
+      ids = [...store.values()].sort(byId).map((o) => o.id);
+      this.sortedCache.set(type, ids);
+    }
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Number(ids[mid]) > after) hi = mid;
+      else lo = mid + 1;
+    }
+    const out: FakeObject[] = [];
+    for (let i = lo; i < ids.length && out.length < n; i++) {
+      const obj = store.get(ids[i]);
+      if (obj && !!obj.archived === archived) out.push(obj);
+    }
+    return out;
   }
 
   /** The object as the API returns it: the asked properties plus hs_object_id. */

@@ -20,6 +20,7 @@ import { SyncCursor } from './entities/sync-cursor.entity';
 import { SyncFile } from './entities/sync-file.entity';
 import { SyncRunError } from './entities/sync-run-error.entity';
 import { SyncRun } from './entities/sync-run.entity';
+import { RequestBudgetService } from './http/request-budget.service';
 import { SyncRunsService } from './sync-runs.service';
 import { SyncSchedulerService } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
@@ -47,6 +48,7 @@ const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
     { provide: SYNC_ENGINES, useFactory: (...engines: unknown[]) => engines, inject: ENGINES },
     EngineRegistry,
     RunLockService,
+    RequestBudgetService,
     ConnectionsService,
     SyncFilesService,
     SyncRunnerService,

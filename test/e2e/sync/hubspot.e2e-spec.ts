@@ -46,7 +46,12 @@ describe('HubSpot engine: contacts, companies and deals', () => {
       await t.app.get(ConnectionsService).create(workspaceId, {
         provider: 'hubspot',
         name,
-        settings: { base_url: fake.url, retry_base_delay_ms: 1, requests_per_10s: 100_000 },
+        settings: {
+          base_url: fake.url,
+          retry_base_delay_ms: 1,
+          requests_per_10s: 100_000,
+          search_requests_per_second: 100_000,
+        },
         credentials: { access_token: TOKEN },
       })
     ).id;

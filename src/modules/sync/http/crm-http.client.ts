@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import axios, { AxiosHeaders, AxiosInstance, isAxiosError } from 'axios';
+import axios, {
+  AxiosHeaders,
+  AxiosInstance,
+  AxiosRequestConfig,
+  AxiosResponse,
+  isAxiosError,
+} from 'axios';
 import axiosRetry from 'axios-retry';
 import type Redis from 'ioredis';
 import {
@@ -23,6 +29,33 @@ export interface RateLimiterStoreFactory {
   create(opts: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract;
 }
 
+export interface GateRequest {
+  method: HttpMethod;
+  /** Path only, as in CrmHttpError.url. */
+  path: string;
+}
+
+/**
+ * Paces a CRM's requests by a budget the CRM defines (HubSpot's rolling ten seconds and its
+ * rate-limit headers, for instance), where a fixed `rateLimit` is not enough.
+ */
+export interface RequestGate {
+  /**
+   * Before every attempt: 0 when the request may go out now (its slot is taken), else the ms to
+   * wait before asking again; a wait longer than `maxRetryDelayMs` (Infinity: not today) stops
+   * the run with CrmRateLimitedError.
+   */
+  acquire(req: GateRequest): Promise<number>;
+  /**
+   * Every response an attempt got, whatever its status (header names lower-case), with the
+   * object `acquire` was given for that attempt. Must not throw.
+   */
+  observe?(
+    req: GateRequest,
+    res: { status: number; headers: Record<string, string>; data: unknown },
+  ): Promise<void>;
+}
+
 export interface CrmHttpClientOptions {
   /** Provider name ('hubspot', 'callrail'...), used in error messages and logs. */
   provider: string;
@@ -41,6 +74,8 @@ export interface CrmHttpClientOptions {
   rateLimit?: { points: number; durationSeconds: number; key: string };
   /** Where the budget is counted. Default `memoryLimiterStore` (one budget per key in this process). */
   limiterStore?: RateLimiterStoreFactory;
+  /** Paces requests instead of `rateLimit` when given. */
+  gate?: RequestGate;
   /** CRM-specific rules; fall back to `defaultClassifyError` for the cases it does not know. */
   classifyError?: (err: CrmHttpError) => CrmErrorDecision;
   /** Returns fresh headers (e.g. a new Authorization) after a 401 classified 'refresh_auth'. */
@@ -219,6 +254,21 @@ export function redisLimiterStore(redis: Redis, namespace = 'revops-hub'): RateL
   );
 }
 
+/** A rate-limiter-flexible budget as a gate. */
+function fixedWindowGate(store: RateLimiterAbstract, key: string): RequestGate {
+  return {
+    async acquire() {
+      try {
+        await store.consume(key);
+        return 0;
+      } catch (res) {
+        if (res instanceof RateLimiterRes) return Math.max(1, res.msBeforeNext);
+        throw res;
+      }
+    },
+  };
+}
+
 const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set([
   'GET',
   'HEAD',
@@ -235,7 +285,12 @@ interface RequestState {
   attempts: number;
   refreshed: boolean;
   nextDelayMs: number;
+  /** What the gate was asked for the current attempt; its response is shown to it as the same object. */
+  gateRequest?: GateRequest;
 }
+
+/** The request's state travels in the axios config, so the response interceptor can find it. */
+type StatefulConfig = AxiosRequestConfig & { crmState?: RequestState };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -258,8 +313,10 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  *
  * Rate limit: every attempt, retries included, first takes a token from `rateLimit` in the limiter
  * store. The limiters count fixed windows that open at the first request, so a burst at the end of
- * one window and the start of the next can briefly exceed a rolling limit (HubSpot's ten-second
- * window): leave some headroom in `points`, and the 429 that may follow is retried.
+ * one window and the start of the next can briefly exceed a rolling limit: leave some headroom in
+ * `points`, and the 429 that may follow is retried. A CRM with a rolling limit or rate-limit
+ * headers passes a `gate` instead (HubSpot: a rolling window adjusted from its headers), which
+ * also sees every response.
  *
  * Redirects are not followed (maxRedirects 0): the CRM APIs do not need them, and following one to
  * another host would send it the auth header. A 3xx fails as a fatal CrmHttpError, except 304,
@@ -277,7 +334,7 @@ export class CrmHttpClient {
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly logger: Pick<Logger, 'warn' | 'debug'>;
-  private readonly limiter?: { store: RateLimiterAbstract; key: string };
+  private readonly gate?: RequestGate;
   private headers: Record<string, string>;
   /** Bumped by each auth refresh, so a 401 on credentials already replaced does not refresh again. */
   private headersVersion = 0;
@@ -295,14 +352,16 @@ export class CrmHttpClient {
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? realSleep;
     this.logger = options.logger ?? new Logger(CrmHttpClient.name);
-    if (options.rateLimit) {
+    if (options.gate) {
+      this.gate = options.gate;
+    } else if (options.rateLimit) {
       const { points, durationSeconds, key } = options.rateLimit;
       const store = (options.limiterStore ?? memoryLimiterStore).create({
         points,
         duration: durationSeconds,
         keyPrefix: `crm-http:${points}/${durationSeconds}`,
       });
-      this.limiter = { store, key };
+      this.gate = fixedWindowGate(store, key);
     }
     this.http = axios.create({
       baseURL: options.baseURL,
@@ -312,6 +371,20 @@ export class CrmHttpClient {
       // ETIMEDOUT rather than ECONNABORTED, which axios also uses for aborted requests.
       transitional: { clarifyTimeoutError: true },
     });
+    // Before axios-retry's own interceptor, so the gate sees every attempt's response.
+    this.http.interceptors.response.use(
+      async (res) => {
+        await this.observe(res.config, res.status, res.headers, res.data);
+        return res;
+      },
+      async (error: unknown) => {
+        if (isAxiosError(error) && error.response) {
+          const res = error.response;
+          await this.observe(res.config ?? error.config, res.status, res.headers, res.data);
+        }
+        throw error;
+      },
+    );
     axiosRetry(this.http, {
       retries: options.retries ?? 5,
       // Each retry gets the full timeout; the wait happens in onRetry with the injectable sleep.
@@ -360,7 +433,7 @@ export class CrmHttpClient {
       const headersVersion = this.headersVersion;
       try {
         await this.acquire(state);
-        const res = await this.http.request<T>({
+        const request: StatefulConfig = {
           method,
           url: config.url,
           params: config.params,
@@ -368,11 +441,13 @@ export class CrmHttpClient {
           headers: mergeHeaders(this.headers, config.headers),
           timeout: config.timeoutMs ?? this.timeoutMs,
           signal: config.signal,
+          crmState: state,
           'axios-retry': {
             retryCondition: (error) => this.shouldRetry(error, state),
             onRetry: (_count, error) => this.beforeRetry(error, state),
           },
-        });
+        };
+        const res = await this.http.request<T, AxiosResponse<T>>(request);
         return { data: res.data, status: res.status, headers: flattenHeaders(res.headers) };
       } catch (error) {
         // Already final: thrown by the limiter, possibly from inside a retry.
@@ -435,47 +510,67 @@ export class CrmHttpClient {
   }
 
   /**
-   * Waits for a token from the limiter. A loop over consume() rather than RateLimiterQueue,
-   * because the stop rule needs msBeforeNext and the wait count needs to know that a request waited.
+   * Waits for the gate's go-ahead. A loop rather than RateLimiterQueue, because the stop rule
+   * needs the wait and the wait count needs to know that a request waited.
    */
   private async acquire(state: RequestState): Promise<void> {
-    if (this.limiter) {
-      const { store, key } = this.limiter;
+    if (this.gate) {
+      const req: GateRequest = { method: state.method, path: state.path };
+      state.gateRequest = req;
       let waited = false;
       for (;;) {
+        let waitMs: number;
         try {
-          await store.consume(key);
-          break;
-        } catch (res) {
-          if (!(res instanceof RateLimiterRes)) {
-            throw new CrmHttpError({
-              ...this.baseInit(state),
-              code: 'RATE_LIMITER_UNAVAILABLE',
-              detail: res instanceof Error ? res.message : String(res),
-            });
-          }
-          if (res.msBeforeNext > this.maxRetryDelayMs) {
-            const retryAfterSeconds = Math.ceil(res.msBeforeNext / 1000);
-            throw new CrmRateLimitedError({
-              ...this.baseInit(state),
-              retryAfterSeconds,
-              message: `${this.provider} ${state.method} ${state.path} stopped: request budget spent, next request in ${retryAfterSeconds} s`,
-            });
-          }
-          if (!waited) {
-            waited = true;
-            this.counters.rateLimitedWaits++;
-            this.logger.debug(
-              { provider: this.provider, path: state.path, waitMs: res.msBeforeNext },
-              `${this.provider} request budget spent; waiting`,
-            );
-          }
-          await realSleep(Math.max(1, res.msBeforeNext));
+          waitMs = await this.gate.acquire(req);
+        } catch (err) {
+          throw new CrmHttpError({
+            ...this.baseInit(state),
+            code: 'RATE_LIMITER_UNAVAILABLE',
+            detail: err instanceof Error ? err.message : String(err),
+          });
         }
+        if (waitMs <= 0) break;
+        if (waitMs > this.maxRetryDelayMs) {
+          const retryAfterSeconds = Number.isFinite(waitMs) ? Math.ceil(waitMs / 1000) : undefined;
+          throw new CrmRateLimitedError({
+            ...this.baseInit(state),
+            retryAfterSeconds,
+            message: `${this.provider} ${state.method} ${state.path} stopped: request budget spent${
+              retryAfterSeconds === undefined ? '' : `, next request in ${retryAfterSeconds} s`
+            }`,
+          });
+        }
+        if (!waited) {
+          waited = true;
+          this.counters.rateLimitedWaits++;
+          this.logger.debug(
+            { provider: this.provider, path: state.path, waitMs },
+            `${this.provider} request budget spent; waiting`,
+          );
+        }
+        await realSleep(waitMs);
       }
     }
     state.attempts++;
     this.counters.requests++;
+  }
+
+  private async observe(
+    config: { method?: string; url?: string } | undefined,
+    status: number,
+    headers: unknown,
+    data: unknown,
+  ): Promise<void> {
+    if (!this.gate?.observe) return;
+    const req: GateRequest = (config as StatefulConfig | undefined)?.crmState?.gateRequest ?? {
+      method: (config?.method ?? 'get').toUpperCase() as HttpMethod,
+      path: pathOf(config?.url ?? ''),
+    };
+    try {
+      await this.gate.observe(req, { status, headers: flattenHeaders(headers), data });
+    } catch (err) {
+      this.logger.warn({ provider: this.provider, path: req.path, err }, 'Rate gate failed');
+    }
   }
 
   private async refreshHeaders(usedVersion: number, init: CrmHttpErrorInit): Promise<void> {

@@ -2,6 +2,7 @@ import type { EngineContext, FetchedBatch } from '../../engine/sync-engine';
 import { SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import { CrmHttpClient } from '../../http/crm-http.client';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import {
   callRailConfigured,
   callRailPages,
@@ -18,12 +19,16 @@ import {
 export abstract class CallRailBaseEngine<TRaw, TCursor> extends SyncEngine<TRaw, TCursor> {
   readonly provider = 'callrail';
 
+  constructor(protected readonly budgets: RequestBudgetService) {
+    super();
+  }
+
   override isConfigured(connection: CrmConnection, entity: string): boolean {
     return callRailConfigured(connection, entity);
   }
 
   override async initialize(ctx: EngineContext<TCursor>): Promise<void> {
-    ctx.state.client = createCallRailClient(ctx as EngineContext<unknown>);
+    ctx.state.client = createCallRailClient(ctx as EngineContext<unknown>, this.budgets.fixed);
   }
 
   protected pages(

@@ -1,4 +1,4 @@
-import { CrmHttpClient } from '../../http/crm-http.client';
+import { CrmHttpClient, RateLimiterStoreFactory } from '../../http/crm-http.client';
 import type { EngineContext } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import { SyncException } from '../../sync.exception';
@@ -53,9 +53,13 @@ export const callRailConfigured = (connection: CrmConnection, entity: string): b
 
 /**
  * The HTTP client of a CallRail connection: `Authorization: Token token="..."`, and the documented
- * 1,000 requests/hour as one budget per connection, shared by all its entities (and instances).
+ * 1,000 requests/hour as one budget per connection, shared by all its entities (and, counted in
+ * Redis when REDIS_URL is set, by all instances).
  */
-export function createCallRailClient(ctx: EngineContext<unknown>): CrmHttpClient {
+export function createCallRailClient(
+  ctx: EngineContext<unknown>,
+  limiterStore: RateLimiterStoreFactory,
+): CrmHttpClient {
   const settings = callRailSettings(ctx.connection);
   const apiKey = ctx.credentials.api_key;
   if (!settings.account_id) {
@@ -75,6 +79,7 @@ export function createCallRailClient(ctx: EngineContext<unknown>): CrmHttpClient
       durationSeconds: 3600,
       key: `callrail:${ctx.connection.id}`,
     },
+    limiterStore,
   });
 }
 

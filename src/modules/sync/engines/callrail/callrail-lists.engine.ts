@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { EngineContext, FetchedBatch } from '../../engine/sync-engine';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import { CallRailBaseEngine } from './callrail-base.engine';
 import {
   CALLRAIL_LISTS,
@@ -25,6 +26,10 @@ export interface CallRailListCursor {
  */
 @Injectable()
 export class CallRailListsEngine extends CallRailBaseEngine<CallRailObject, CallRailListCursor> {
+  constructor(budgets: RequestBudgetService) {
+    super(budgets);
+  }
+
   /** Accounts and companies first: trackers and tags point at companies. */
   readonly entities = ['accounts', 'companies', 'users', 'trackers', 'tags'] as const;
   override readonly detectsDeletions = true;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { CrmWriterService } from '../../../crm/crm-writer.service';
 import type { CanonicalRecord, CrmTarget } from '../../../crm/crm-targets';
 import { EngineContext, FetchedBatch } from '../../engine/sync-engine';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import { SyncException } from '../../sync.exception';
 import { CallRailBaseEngine } from './callrail-base.engine';
 import { CallRailSettings, callRailSettings } from './callrail-client';
@@ -48,8 +49,9 @@ export class CallRailEngine extends CallRailBaseEngine<CallRailRecord, CallRailC
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: CrmWriterService,
+    budgets: RequestBudgetService,
   ) {
-    super();
+    super(budgets);
   }
 
   targetOf(entity: string): CrmTarget {

@@ -7,6 +7,7 @@ import {
   IdFilter,
   WriteScope,
 } from '../../../crm/crm-writer.service';
+import { readAhead, SourcePage } from '../../engine/read-ahead';
 import { EngineContext, FetchedBatch, SyncEngine } from '../../engine/sync-engine';
 import { CrmConnection } from '../../entities/crm-connection.entity';
 import {
@@ -16,6 +17,7 @@ import {
   defaultClassifyError,
   QueryParams,
 } from '../../http/crm-http.client';
+import { RequestBudgetService } from '../../http/request-budget.service';
 import { SyncException } from '../../sync.exception';
 import {
   associationExternalId,
@@ -36,6 +38,12 @@ import {
   stageIndex,
 } from './hubspot-mapping';
 import { refreshHubSpotToken } from './hubspot-oauth';
+import {
+  HUBSPOT_DEFAULT_MAX,
+  HUBSPOT_SEARCH_PER_SECOND,
+  HubSpotRateLimiter,
+  SECONDLY_MESSAGE,
+} from './hubspot-rate-limiter';
 
 export interface HubSpotSettings {
   /** Default https://api.hubapi.com. */
@@ -64,8 +72,13 @@ export interface HubSpotSettings {
    * since the cursor, when its last complete read began longer ago than this. Default 24.
    */
   associations_full_after_hours?: number;
-  /** The account's budget per rolling 10 s. Default the documented 100. */
+  /**
+   * The account's budget per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* headers say
+   * otherwise: the documented 100 (Free, Starter; the default) or 190 (Professional, Enterprise).
+   */
   requests_per_10s?: number;
+  /** The search endpoints' budget per second (they send no headers). Default the documented 5. */
+  search_requests_per_second?: number;
 }
 
 /** One delta time window (epoch ms, both ends inclusive) and how far it has been read. */
@@ -128,6 +141,8 @@ const DEFAULT_ASSOCIATIONS_PATH = '/crm/v4/associations';
 const DEFAULT_OWNERS_PATH = '/crm/v3/owners';
 const DEFAULT_PIPELINES_PATH = '/crm/v3/pipelines';
 const LIST_LIMIT = 100;
+/** Records saved per transaction in a full sync (10 list pages), read ahead while saving. */
+const FULL_SYNC_BATCH = 1000;
 const SEARCH_LIMIT = 200;
 /** Records per associations batch read. */
 const ASSOCIATION_INPUTS = 100;
@@ -145,6 +160,9 @@ export function classifyHubSpotError(err: CrmHttpError): CrmErrorDecision {
   if (err.status === 429) {
     if (data?.policyName === 'DAILY') return 'rate_limited_stop';
     if (data?.policyName === 'TEN_SECONDLY_ROLLING' || data?.policyName === 'SECONDLY')
+      return 'retry';
+    // The search API's per-second limit answers without a policy name.
+    if ((err.responseData as { message?: unknown } | undefined)?.message === SECONDLY_MESSAGE)
       return 'retry';
   }
   if (err.status === 401)
@@ -171,6 +189,7 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: CrmWriterService,
+    private readonly budgets: RequestBudgetService,
   ) {
     super();
   }
@@ -211,14 +230,23 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
           retryBaseDelayMs: settings.retry_base_delay_ms ?? 2000,
           timeoutMs: settings.timeout_ms,
         }),
-      // One budget per connection, shared by its entities; 10% headroom because the limiter
-      // counts fixed windows and HubSpot's is rolling.
-      rateLimit: {
-        points: Math.max(1, Math.floor((settings.requests_per_10s ?? 100) * 0.9)),
-        durationSeconds: 10,
-        key: `hubspot:${ctx.connection.id}`,
-      },
+      gate: this.rateLimiter(ctx.connection),
     });
+  }
+
+  /**
+   * One limiter per connection (one HubSpot account) in this process, shared by the runs of all
+   * its entities; its window lives in the budget store, so with Redis all instances share it.
+   */
+  rateLimiter(connection: CrmConnection): HubSpotRateLimiter {
+    const settings = HubSpotEngine.settings(connection);
+    const max = settings.requests_per_10s ?? HUBSPOT_DEFAULT_MAX;
+    const searchPerSecond = settings.search_requests_per_second ?? HUBSPOT_SEARCH_PER_SECOND;
+    const key = `hubspot:${connection.id}`;
+    return this.budgets.shared(
+      `${key}:${max}:${searchPerSecond}`,
+      () => new HubSpotRateLimiter({ store: this.budgets.rolling, key, max, searchPerSecond }),
+    );
   }
 
   override async *fetch(
@@ -338,15 +366,32 @@ export class HubSpotEngine extends SyncEngine<HubSpotRecord, HubSpotCursor> {
   ): AsyncIterable<Page> {
     const startedAt = cursor?.started_at ?? ctx.runStartedAt.toISOString();
     const resumed = !!cursor?.after;
-    const pages = this.listPages(ctx, path, { properties: properties.join(',') }, cursor?.after);
-    for await (const { records, next } of pages) {
-      yield {
-        records,
+    const client = ctx.state.client as CrmHttpClient;
+    const page = async (
+      after: string | undefined,
+    ): Promise<SourcePage<HubSpotObject, HubSpotCursor>> => {
+      const body = await client.get<ListResponse>(
+        path,
+        // limit always sent: the dated API paths default to 10 per page.
+        { limit: LIST_LIMIT, properties: properties.join(','), after },
+        { signal: ctx.signal },
+      );
+      const next = body.paging?.next?.after;
+      return {
+        records: this.resultsOf(body, `GET ${path}`),
         // The last page has no paging: what follows is a delta from when this full sync began.
         cursor: next
           ? { phase: 'full', after: next, started_at: startedAt }
           : { phase: 'delta', modified: startedAt },
-        completeFromStart: !next && !resumed,
+        next: next ? () => page(next) : undefined,
+      };
+    };
+    // Pages are read ahead while the runner saves, and saved 1,000 records a transaction.
+    for await (const batch of readAhead(page(cursor?.after ?? undefined), FULL_SYNC_BATCH)) {
+      yield {
+        records: batch.records,
+        cursor: batch.cursor,
+        completeFromStart: batch.cursor.phase === 'delta' && !resumed,
       };
     }
   }
