@@ -3,6 +3,7 @@ import { CrmModel1764136800000 } from './1764136800000-crm-model';
 import { EventsWebhooks1764140400000 } from './1764140400000-events-webhooks';
 import { SourceReferenceData1764144000000 } from './1764144000000-source-reference-data';
 import { Forecast1764154800000 } from './1764154800000-forecast';
+import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-indexes';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS = [
   EventsWebhooks1764140400000,
   SourceReferenceData1764144000000,
   Forecast1764154800000,
+  ForecastReadIndexes1764158400000,
 ];
