@@ -7,8 +7,9 @@
  * and coaching route of bench/analytics-endpoints.ts over HTTP on loopback at concurrency 16:
  * p50/p95/p99 and requests/s. In the same run it measures the ceiling: the same client, the same
  * concurrency, on `GET /v1/forecast/settings` (authentication, the envelope and a one-row query),
- * and prints each route's p95 against it. Set DATABASE_URL to run on PostgreSQL; BENCH_REQUESTS
- * (default 200) and BENCH_OPEN_DEALS / BENCH_ACTIVITIES scale it.
+ * and prints each route's p95 against it; then each route alone (30 requests one at a time).
+ * Set DATABASE_URL to run on PostgreSQL; BENCH_REQUESTS (default 200) and BENCH_OPEN_DEALS /
+ * BENCH_ACTIVITIES scale it.
  */
 import { DataSource } from 'typeorm';
 import { ForecastSnapshotService } from '../src/modules/forecast/forecast-snapshot.service';
@@ -21,6 +22,7 @@ import { fmt, percentile, startBenchApp } from './bench-support';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const CONCURRENCY = 16;
 const WARMUP = 5;
+const SEQUENTIAL = 30;
 
 /** Latencies (ms) of `requests` GETs of `url` issued by `concurrency` loops, and the wall time. */
 export async function load(url: string, apiKey: string, requests: number, concurrency: number) {
@@ -93,14 +95,30 @@ async function main(): Promise<void> {
     console.log(
       `\n${REQUESTS} requests per route, concurrency ${CONCURRENCY}; ceiling = GET /v1/forecast/settings\n`,
     );
-    const row = (name: string, r: Awaited<ReturnType<typeof load>>) =>
+    const ceilingAlone = await load(
+      `${base}/v1/forecast/settings`,
+      await newKey('ceiling alone'),
+      SEQUENTIAL,
+      1,
+    );
+    // Each route at concurrency 16, then one request at a time (its own service time, which
+    // the shared machine's load inflates less).
+    const row = (
+      name: string,
+      r: Awaited<ReturnType<typeof load>>,
+      alone: Awaited<ReturnType<typeof load>>,
+    ) =>
       console.log(
         `${name.padEnd(42)} p50 ${fmt(r.p50).padStart(8)} ms  p95 ${fmt(r.p95).padStart(8)} ms  ` +
-          `p99 ${fmt(r.p99).padStart(8)} ms  ${fmt(r.rps, 0).padStart(6)} req/s  p95/ceiling ${fmt(r.p95 / ceiling.p95, 2)}`,
+          `p99 ${fmt(r.p99).padStart(8)} ms  ${fmt(r.rps, 0).padStart(6)} req/s  p95/ceiling ${fmt(r.p95 / ceiling.p95, 2).padStart(6)}  ` +
+          `| alone p50 ${fmt(alone.p50).padStart(7)} ms  p95 ${fmt(alone.p95).padStart(7)} ms`,
       );
-    row('ceiling: forecast settings', ceiling);
-    for (const e of analyticsEndpoints(data))
-      row(e.name, await load(`${base}${e.path}`, await newKey(e.name), REQUESTS, CONCURRENCY));
+    row('ceiling: forecast settings', ceiling, ceilingAlone);
+    for (const e of analyticsEndpoints(data)) {
+      const key = await newKey(e.name);
+      const r = await load(`${base}${e.path}`, key, REQUESTS, CONCURRENCY);
+      row(e.name, r, await load(`${base}${e.path}`, key, SEQUENTIAL, 1));
+    }
   } finally {
     await bench.close();
   }

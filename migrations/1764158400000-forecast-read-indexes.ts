@@ -15,12 +15,12 @@ export class ForecastReadIndexes1764158400000 implements MigrationInterface {
     await q.query(`DROP INDEX opportunities_owner_close_idx`);
     await q.query(
       `CREATE INDEX opportunities_close_idx ON opportunities (workspace_id, close_date)
-       INCLUDE (status, stage, forecast_category, probability, amount, owner_id, segment, account_id, created_date)
+       INCLUDE (id, status, stage, forecast_category, probability, amount, owner_id, segment, account_id, created_date)
        WHERE deleted_at IS NULL`,
     );
     await q.query(
       `CREATE INDEX opportunities_owner_close_idx ON opportunities (workspace_id, owner_id, close_date)
-       INCLUDE (status, stage, forecast_category, probability, amount, segment, account_id, created_date)
+       INCLUDE (id, status, stage, forecast_category, probability, amount, segment, account_id, created_date)
        WHERE deleted_at IS NULL`,
     );
     // A deal's state at an instant (the changes view): the latest row before it, in the order
@@ -36,6 +36,12 @@ export class ForecastReadIndexes1764158400000 implements MigrationInterface {
       `CREATE INDEX opportunity_stage_history_close_idx ON opportunity_stage_history (workspace_id, close_date)
        INCLUDE (opportunity_id)`,
     );
+    // Trends and accuracy read category totals per day and close month.
+    await q.query(`DROP INDEX forecast_snapshots_day_idx`);
+    await q.query(
+      `CREATE INDEX forecast_snapshots_day_idx ON forecast_snapshots (workspace_id, grain, snapshot_date, close_month)
+       INCLUDE (category, amount, deal_count)`,
+    );
     // Contacts and activities counted per closed deal (coaching insights).
     await q.query(
       `CREATE INDEX activities_live_opp_idx ON activities (workspace_id, opportunity_id) WHERE deleted_at IS NULL`,
@@ -48,6 +54,10 @@ export class ForecastReadIndexes1764158400000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX opportunity_contacts_live_opp_idx`);
     await q.query(`DROP INDEX activities_live_opp_idx`);
+    await q.query(`DROP INDEX forecast_snapshots_day_idx`);
+    await q.query(
+      `CREATE INDEX forecast_snapshots_day_idx ON forecast_snapshots (workspace_id, grain, snapshot_date, close_month)`,
+    );
     await q.query(`DROP INDEX opportunity_stage_history_close_idx`);
     await q.query(
       `CREATE INDEX opportunity_stage_history_close_idx ON opportunity_stage_history (workspace_id, close_date)`,
