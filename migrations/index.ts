@@ -4,6 +4,7 @@ import { EventsWebhooks1764140400000 } from './1764140400000-events-webhooks';
 import { SourceReferenceData1764144000000 } from './1764144000000-source-reference-data';
 import { CrmAssociationsReferences1764147600000 } from './1764147600000-crm-associations-references';
 import { Forecast1764154800000 } from './1764154800000-forecast';
+import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-indexes';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS = [
   SourceReferenceData1764144000000,
   CrmAssociationsReferences1764147600000,
   Forecast1764154800000,
+  ForecastReadIndexes1764158400000,
 ];

@@ -111,7 +111,9 @@ export class CoachingService {
     period: Pick<Period, 'start' | 'end'>,
     quotaWindow: Pick<Period, 'start' | 'end'> = period,
   ): Promise<Map<string, RepFigures>> {
-    const s = dealState('o');
+    // Summed per owner, status, stage and CRM category first (from a covering index), so the
+    // category rule runs on a few groups instead of every deal.
+    const s = dealState('g');
     const rows: Array<{
       owner_id: string;
       won: number;
@@ -121,17 +123,24 @@ export class CoachingService {
       cycle_days: number;
       cycle_deals: number;
     }> = await this.dataSource.query(
-      `SELECT o.owner_id,
-              count(*) FILTER (WHERE o.status = 'won')::int AS won,
-              count(*) FILTER (WHERE o.status = 'lost')::int AS lost,
-              COALESCE(sum(o.amount) FILTER (WHERE o.status = 'won'), 0)::text AS won_amount,
-              COALESCE(sum(o.amount) FILTER (WHERE o.status = 'open' AND ${s.category} <> 'omitted'), 0)::text AS pipeline,
-              COALESCE(sum(o.close_date - o.created_date) FILTER (WHERE o.status = 'won' AND o.created_date IS NOT NULL), 0)::int AS cycle_days,
-              count(*) FILTER (WHERE o.status = 'won' AND o.created_date IS NOT NULL)::int AS cycle_deals
-         FROM opportunities o ${stageMappingJoin('o')}
-        WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.owner_id IS NOT NULL
-          AND o.close_date BETWEEN $2::date AND $3::date
-        GROUP BY o.owner_id`,
+      `WITH g AS (
+         SELECT o.workspace_id, o.owner_id, o.status, o.stage, o.forecast_category, count(*)::int AS count,
+                sum(o.amount) AS amount,
+                sum(o.close_date - o.created_date) FILTER (WHERE o.created_date IS NOT NULL) AS cycle_days,
+                count(*) FILTER (WHERE o.created_date IS NOT NULL)::int AS cycle_deals
+           FROM opportunities o
+          WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.owner_id IS NOT NULL
+            AND o.close_date BETWEEN $2::date AND $3::date
+          GROUP BY o.workspace_id, o.owner_id, o.status, o.stage, o.forecast_category)
+       SELECT g.owner_id,
+              COALESCE(sum(g.count) FILTER (WHERE g.status = 'won'), 0)::int AS won,
+              COALESCE(sum(g.count) FILTER (WHERE g.status = 'lost'), 0)::int AS lost,
+              COALESCE(sum(g.amount) FILTER (WHERE g.status = 'won'), 0)::text AS won_amount,
+              COALESCE(sum(g.amount) FILTER (WHERE g.status = 'open' AND ${s.category} <> 'omitted'), 0)::text AS pipeline,
+              COALESCE(sum(g.cycle_days) FILTER (WHERE g.status = 'won'), 0)::int AS cycle_days,
+              COALESCE(sum(g.cycle_deals) FILTER (WHERE g.status = 'won'), 0)::int AS cycle_deals
+         FROM g ${stageMappingJoin('g')}
+        GROUP BY g.owner_id`,
       [workspaceId, period.start, period.end],
     );
     const quotas = await this.quotas.byUser(workspaceId, quotaWindow.start, quotaWindow.end);

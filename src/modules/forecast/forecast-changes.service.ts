@@ -79,13 +79,18 @@ export class ForecastChangesService {
       `${addDays(to, 1)}T00:00:00Z`,
     ];
     const filters = scopeFilters(params, scope);
+    params.push(limit);
+    const limitParam = `$${params.length}`;
     const state = (alias: string, instant: string) => `LEFT JOIN LATERAL (
         SELECT h.workspace_id, h.stage, h.status, h.amount, h.close_date, h.forecast_category, h.probability
           FROM opportunity_stage_history h
          WHERE h.workspace_id = $1 AND h.opportunity_id = o.id AND h.changed_at < ${instant}::timestamptz
          ORDER BY h.changed_at DESC, h.created_at DESC, h.id DESC LIMIT 1) ${alias} ON true`;
+    // Only each bucket's `limit` largest deals leave the database, with each bucket's count and
+    // exact sum: a period can have tens of thousands of changed deals.
     const rows: Array<
       | ({ kind: 'deal' } & ChangedDeal)
+      | { kind: 'bucket'; bucket: ChangeBucket; amount: string; count: number }
       | { kind: 'from' | 'to'; category: Category; amount: string; count: number }
     > = await this.dataSource.query(
       `WITH candidates AS (
@@ -126,7 +131,13 @@ export class ForecastChangesService {
          )
        SELECT 'deal' AS kind, id, name, owner_id, bucket, from_amount::text, from_close_date::text, from_category,
               to_amount::text, to_close_date::text, to_category, delta::text, NULL AS category, NULL AS amount, NULL::int AS count
-         FROM classified WHERE bucket IS NOT NULL
+         FROM (SELECT c.*, row_number() OVER (PARTITION BY bucket ORDER BY abs(delta) DESC, id) AS rank
+                 FROM classified c WHERE bucket IS NOT NULL) r
+        WHERE rank <= ${limitParam}
+       UNION ALL
+       SELECT 'bucket', NULL, NULL, NULL, bucket, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              NULL, sum(delta)::text, count(*)::int
+         FROM classified WHERE bucket IS NOT NULL GROUP BY bucket
        UNION ALL
        SELECT 'from', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
               from_category, sum(COALESCE(from_amount, 0))::text, count(*)::int
@@ -144,10 +155,10 @@ export class ForecastChangesService {
     ) as Record<ChangeBucket, { count: number; amount: bigint; deals: ChangedDeal[] }>;
     for (const r of rows) {
       if (r.kind === 'deal') {
-        const b = buckets[r.bucket];
-        b.count += 1;
-        b.amount += toCents(r.delta);
-        b.deals.push(r);
+        buckets[r.bucket].deals.push(r);
+      } else if (r.kind === 'bucket') {
+        buckets[r.bucket].count = r.count;
+        buckets[r.bucket].amount = toCents(r.amount);
       } else {
         totals[r.kind][r.category] = { amount: toCents(r.amount), count: r.count };
       }

@@ -70,9 +70,15 @@ export class ForecastService {
     if (rows.length === 0) throw new ForecastException('NOT_FOUND', `Owner ${ownerId} not found`);
   }
 
-  /** Category totals of the deals closing in [start, end], and the weighted pipeline by source. */
+  /**
+   * Category totals of the deals closing in [start, end], and the weighted pipeline by source.
+   * The deals are first summed per status, stage, CRM category and whether they carry a CRM
+   * probability (a handful of groups, read from a covering index), and the category and
+   * probability rules are applied to those groups: sums of numerics are exact, so the amount x
+   * stage probability of a group equals the sum over its deals.
+   */
   async categoryTotals(workspaceId: string, start: string, end: string, scope: ForecastScope) {
-    const s = dealState('o');
+    const s = dealState('g');
     const params: unknown[] = [workspaceId, start, end];
     const filters = scopeFilters(params, scope);
     const rows: Array<{
@@ -82,13 +88,21 @@ export class ForecastService {
       amount: string;
       weighted: string;
     }> = await this.dataSource.query(
-      `SELECT d.category, d.source, count(*)::int AS count, sum(d.amount)::text AS amount,
-              COALESCE(sum(d.amount * d.probability) FILTER (WHERE d.category IN ('commit', 'best_case', 'pipeline')), 0)::text AS weighted
-         FROM (SELECT ${s.category} AS category, ${s.probabilitySource} AS source, ${s.probability} AS probability,
-                      COALESCE(o.amount, 0) AS amount
-                 FROM opportunities o ${scope.segment ? accountJoin() : ''} ${stageMappingJoin('o')}
-                WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.close_date BETWEEN $2::date AND $3::date
-                  ${filters}) d
+      `WITH g AS (
+         SELECT o.workspace_id, o.status, o.stage, o.forecast_category,
+                CASE WHEN o.probability IS NOT NULL THEN 1 END AS probability,
+                count(*)::int AS count, sum(COALESCE(o.amount, 0)) AS amount,
+                sum(COALESCE(o.amount, 0) * o.probability) AS crm_weighted
+           FROM opportunities o ${scope.segment ? accountJoin() : ''}
+          WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.close_date BETWEEN $2::date AND $3::date
+            ${filters}
+          GROUP BY o.workspace_id, o.status, o.stage, o.forecast_category, o.probability IS NOT NULL)
+       SELECT d.category, d.source, sum(d.count)::int AS count, sum(d.amount)::text AS amount,
+              COALESCE(sum(d.weighted) FILTER (WHERE d.category IN ('commit', 'best_case', 'pipeline')), 0)::text AS weighted
+         FROM (SELECT ${s.category} AS category, ${s.probabilitySource} AS source, g.count, g.amount,
+                      CASE WHEN g.status = 'won' THEN g.amount WHEN g.status = 'lost' THEN 0
+                           WHEN g.probability IS NOT NULL THEN g.crm_weighted ELSE g.amount * m.probability END AS weighted
+                 FROM g ${stageMappingJoin('g')}) d
         GROUP BY GROUPING SETS ((d.category), (d.source))`,
       params,
     );

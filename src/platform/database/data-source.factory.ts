@@ -34,7 +34,10 @@ export function dataSourceOptions(
       ...common,
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
-      extra: { application_name: 'revops-hub', idleTimeoutMillis: 30_000 },
+      // JIT compilation is planned from cost estimates and can cost seconds on a query that runs
+      // in milliseconds (2.4 s of a 3.1 s forecast query, docs/FORECAST.md); the API's queries
+      // are short, so it is off for every connection.
+      extra: { application_name: 'revops-hub', idleTimeoutMillis: 30_000, options: '-c jit=off' },
     };
   }
   if (!pglite) throw new Error('No DATABASE_URL and no embedded database was opened');
