@@ -54,6 +54,8 @@ export async function loadBenchData(
            FROM accounts a CROSS JOIN generate_series(1, $2::int) c WHERE a.workspace_id = $1`,
           [v.contactsPerAccount],
         );
+        for (const table of ['crm_users', 'accounts', 'contacts'])
+          await runner.query(`ANALYZE ${table}`);
       },
     );
     // Each deal's plan: owner, account, age, days since its newest activity, contacts it reaches.
@@ -69,6 +71,7 @@ export async function loadBenchData(
            FROM (SELECT g, random() AS r1, random() AS r2 FROM generate_series(1, $1::int + $4::int) g) x`,
         [v.openDeals, v.reps, v.accounts, v.wonDeals],
       );
+      await runner.query('ANALYZE bench_plan');
       await q(
         `INSERT INTO opportunities (workspace_id, name, account_id, owner_id, amount, stage, status, probability,
                                     close_date, created_date, next_step, source, external_id, content_hash)

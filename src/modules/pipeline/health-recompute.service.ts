@@ -6,6 +6,7 @@ import {
   FACTS_SQL,
   NORM_DEFAULTS,
   RESOLVE_ALERTS_SQL,
+  ROLLUP_SQL,
   TRIGGER_ALERTS_SQL,
   UPSERT_SQL,
 } from './health-sql';
@@ -21,6 +22,8 @@ export interface RecomputeResult {
   alertsTriggered: number;
   alertsResolved: number;
   ms: number;
+  /** Milliseconds per step, for the benchmark and logs. */
+  steps: Record<string, number>;
 }
 
 interface AlertRow {
@@ -77,11 +80,21 @@ export class HealthRecomputeService {
   }
 
   private async run(m: EntityManager, workspaceId: string, now: Date): Promise<RecomputeResult> {
+    const steps: Record<string, number> = {};
+    let mark = performance.now();
+    const step = (name: string) => {
+      const t = performance.now();
+      steps[name] = Math.round(t - mark);
+      mark = t;
+    };
     // One recompute per workspace at a time, whichever instance runs it.
     await m.query('SELECT pg_advisory_xact_lock(7301, hashtext($1::text))', [workspaceId]);
+    // Sorts and hash aggregates over every activity of the workspace stay in memory.
+    await m.query(`SET LOCAL work_mem = '64MB'`);
     const s = await this.settings.get(workspaceId, m);
     await m.query(FACTS_SQL, [workspaceId, now, s.engagement_window_days, NORM_DEFAULTS.minSample]);
     await m.query('ANALYZE pipeline_facts');
+    step('facts');
     const weights = FACTORS.map((f) => s.weights[f]);
     const [{ written, changes }]: Array<{
       written: number;
@@ -102,6 +115,9 @@ export class HealthRecomputeService {
       weights.reduce((a, b) => a + b, 0),
       s.bands.at_risk_min,
     ]);
+    step('scores');
+    if (written > 0) for (const sql of ROLLUP_SQL) await m.query(sql, [workspaceId]);
+    step('rollups');
     const computedAt = now.toISOString();
     await this.events.publishMany(
       m,
@@ -117,6 +133,7 @@ export class HealthRecomputeService {
         computed_at: computedAt,
       })),
     );
+    step('health_events');
 
     const a = s.alerts;
     await m.query(DESIRED_ALERTS_SQL, [
@@ -128,8 +145,10 @@ export class HealthRecomputeService {
     ]);
     const triggered: AlertRow[] = await m.query(TRIGGER_ALERTS_SQL, [workspaceId, now]);
     const resolved: AlertRow[] = await m.query(RESOLVE_ALERTS_SQL, [workspaceId, now]);
+    step('alerts');
     await this.events.publishMany(m, workspaceId, 'alert.triggered', triggered.map(alertPayload));
     await this.events.publishMany(m, workspaceId, 'alert.resolved', resolved.map(alertPayload));
+    step('alert_events');
 
     const [{ deals }] = await m.query(
       `SELECT count(*)::int AS deals FROM pipeline_facts WHERE deal_status = 'open'`,
@@ -147,6 +166,7 @@ export class HealthRecomputeService {
       alertsTriggered: triggered.length,
       alertsResolved: resolved.length,
       ms: 0,
+      steps,
     };
   }
 }

@@ -34,6 +34,16 @@ WITH opp AS (
     FROM opportunities o
     LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
    WHERE o.workspace_id = $1 AND o.deleted_at IS NULL
+), deal_contacts AS (
+  -- One pass over the workspace's activities, grouped by deal and contact (null: no contact).
+  SELECT a.opportunity_id, a.contact_id, max(a.occurred_at) AS last_at,
+         count(*) FILTER (WHERE a.occurred_at > $2::timestamptz - make_interval(days => $3::int)) AS recent
+    FROM activities a
+   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.opportunity_id IS NOT NULL AND a.occurred_at <= $2::timestamptz
+   GROUP BY a.opportunity_id, a.contact_id
+), deal_acts AS (
+  SELECT opportunity_id, max(last_at) AS last_at, sum(recent) AS recent, count(contact_id) AS contacts
+    FROM deal_contacts GROUP BY opportunity_id
 ), hist AS (
   SELECT h.opportunity_id, h.stage, h.changed_at, h.close_date, o.status AS deal_status, o.stage AS current_stage,
          lag(h.stage) OVER w AS prev_stage, lag(h.close_date) OVER w AS prev_close
@@ -61,7 +71,7 @@ WITH opp AS (
     FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'won'
    WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
 ), won_contacts AS (
-  SELECT opportunity_id, count(DISTINCT contact_id) AS n FROM won_acts GROUP BY opportunity_id
+  SELECT d.opportunity_id, d.contacts AS n FROM deal_acts d JOIN opp o ON o.id = d.opportunity_id AND o.status = 'won'
 ), norms AS (
   SELECT w.n AS won_n, w.contacts_median, g.gap_median, g.gap_p90, s.n AS stays_n, s.median_days, s.engagement_norm
     FROM (SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS contacts_median FROM won_contacts) w,
@@ -77,18 +87,6 @@ WITH opp AS (
          CASE WHEN stays_n >= $4::int THEN median_days ELSE ${NORM_DEFAULTS.stageMedianDays} END AS median_days,
          CASE WHEN stays_n >= $4::int THEN engagement_norm ELSE ${NORM_DEFAULTS.engagementPerWindow} END AS engagement_norm
     FROM norms
-), open_acts AS (
-  SELECT a.opportunity_id, max(a.occurred_at) AS last_at,
-         count(*) FILTER (WHERE a.occurred_at > $2::timestamptz - make_interval(days => $3::int)) AS recent
-    FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'open'
-   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
-   GROUP BY a.opportunity_id
-), open_contacts AS (
-  SELECT opportunity_id, count(*) AS n FROM (
-    SELECT DISTINCT a.opportunity_id, a.contact_id
-      FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'open'
-     WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz AND a.contact_id IS NOT NULL) d
-   GROUP BY opportunity_id
 ), current_stays AS (
   SELECT opportunity_id, started_at FROM stays
    WHERE deal_status = 'open' AND ended_at IS NULL AND stage = current_stage
@@ -103,15 +101,14 @@ WITH opp AS (
          round(GREATEST(1, CASE WHEN sn.n >= $4::int THEN sn.median_days ELSE l.median_days END)::numeric, 1) AS stage_median_days,
          COALESCE(oa.recent, 0)::int AS recent_activities,
          round(GREATEST(1, CASE WHEN sn.n >= $4::int THEN sn.engagement_norm ELSE l.engagement_norm END)::numeric, 2) AS engagement_norm,
-         COALESCE(oc.n, 0)::int AS engaged_contacts,
+         COALESCE(oa.contacts, 0)::int AS engaged_contacts,
          round(l.contacts_norm::numeric, 2) AS contacts_norm,
          COALESCE(p.n, 0)::int AS close_date_pushes,
          l.recency_full::numeric AS recency_full, l.recency_zero::numeric AS recency_zero
     FROM opp o
     CROSS JOIN limits l
     LEFT JOIN stage_norms sn ON sn.stage = o.stage
-    LEFT JOIN open_acts oa ON oa.opportunity_id = o.id
-    LEFT JOIN open_contacts oc ON oc.opportunity_id = o.id
+    LEFT JOIN deal_acts oa ON oa.opportunity_id = o.id AND o.status = 'open'
     LEFT JOIN current_stays cs ON cs.opportunity_id = o.id
     LEFT JOIN pushes p ON p.opportunity_id = o.id
 )
@@ -163,7 +160,7 @@ function pointsSql(): string {
   return `
   SELECT s.*, ${points} FROM (
     SELECT r.*, round(${factorIndex.map((i) => `r${i}`).join(' + ')})::int AS score, ${floors.join(', ')}
-      FROM (SELECT f.*, ${shares} FROM pipeline_facts f) r
+      FROM (SELECT f.*, ${shares} FROM pipeline_facts f OFFSET 0) r OFFSET 0
   ) s`;
 }
 
@@ -184,6 +181,7 @@ WITH scored AS (
 ), removed AS (
   DELETE FROM pipeline_deals d WHERE d.workspace_id = $1
      AND NOT EXISTS (SELECT 1 FROM pipeline_facts f WHERE f.opportunity_id = d.opportunity_id)
+  RETURNING 1
 ), upserted AS (
   INSERT INTO pipeline_deals AS d (workspace_id, opportunity_id, deal_status, stage, owner_id, segment, amount, close_date,
     probability, days_in_stage, health_score, health_status, ${FACTORS.join(', ')},
@@ -221,7 +219,7 @@ WITH scored AS (
          EXCLUDED.contacts_norm, EXCLUDED.close_date_pushes, EXCLUDED.next_step_missing)
   RETURNING d.opportunity_id, d.health_status, d.health_score
 )
-SELECT (SELECT count(*) FROM upserted)::int AS written,
+SELECT ((SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed))::int AS written,
        COALESCE(json_agg(json_build_object(
          'opportunity_id', u.opportunity_id, 'crm_id', o.external_id, 'previous_status', p.health_status,
          'previous_score', p.health_score, 'new_status', u.health_status, 'health_score', u.health_score)
@@ -230,6 +228,16 @@ SELECT (SELECT count(*) FROM upserted)::int AS written,
   JOIN prev p ON p.opportunity_id = u.opportunity_id
   JOIN opportunities o ON o.workspace_id = $1 AND o.id = u.opportunity_id
  WHERE p.health_status IS NOT NULL AND u.health_status IS NOT NULL AND p.health_status <> u.health_status`;
+
+/** Rebuilds the workspace's rollups from the read model. $1 workspace. */
+export const ROLLUP_SQL = [
+  `DELETE FROM pipeline_rollups WHERE workspace_id = $1`,
+  `INSERT INTO pipeline_rollups (workspace_id, deal_status, health_status, owner_id, segment, stage, deals, amount, score_sum)
+   SELECT $1, deal_status, health_status, owner_id, segment, stage, count(*), COALESCE(sum(amount), 0),
+          COALESCE(sum(health_score), 0)
+     FROM pipeline_deals WHERE workspace_id = $1
+    GROUP BY deal_status, health_status, owner_id, segment, stage`,
+];
 
 /**
  * The alerts each open deal should have now. Parameters: $1 now, $2 stale warning days, $3 stale critical

@@ -14,12 +14,7 @@ import {
   SortField,
 } from './pipeline.dto';
 import { PipelineException } from './pipeline.exception';
-import {
-  Factor,
-  FACTORS,
-  PipelineSettings,
-  PipelineSettingsService,
-} from './pipeline-settings.service';
+import { Factor, FACTORS } from './pipeline-settings.service';
 
 /** Sort keys of the list: whitelisted names mapped to columns of the read model. */
 const SORT_COLUMNS: Record<SortField, string> = {
@@ -66,7 +61,7 @@ function daysPastClose(closeDate: unknown, now: Date): number {
 }
 
 /** The facts of a scored read-model row, for the explainer. */
-function factsOf(r: Row, s: PipelineSettings, now: Date): HealthFacts | null {
+function factsOf(r: Row, now: Date): HealthFacts | null {
   if (r.health_score === null || r.health_score === undefined) return null;
   return {
     stage: r.stage as string,
@@ -77,7 +72,7 @@ function factsOf(r: Row, s: PipelineSettings, now: Date): HealthFacts | null {
     stage_median_days: Number(r.stage_median_days),
     recent_activities: Number(r.recent_activities),
     engagement_norm: Number(r.engagement_norm),
-    engagement_window_days: s.engagement_window_days,
+    engagement_window_days: Number(r.engagement_window_days),
     engaged_contacts: Number(r.engaged_contacts),
     contacts_norm: Number(r.contacts_norm),
     close_date_pushes: Number(r.close_date_pushes),
@@ -102,7 +97,7 @@ function identity(r: Row) {
 
 const HEALTH_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stage_median_days, d.days_since_activity,
   d.last_activity_at, d.recent_activities, d.engagement_norm, d.engaged_contacts, d.contacts_norm, d.close_date_pushes,
-  d.next_step_missing, d.computed_at, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}, d.points_${f}`).join(', ')}`;
+  d.next_step_missing, d.computed_at, s.engagement_window_days, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}, d.points_${f}`).join(', ')}`;
 
 /**
  * The read side of the pipeline: the summary, the deal list and a deal's details, all from the
@@ -112,31 +107,41 @@ const HEALTH_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stag
 export class PipelineQueryService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly settings: PipelineSettingsService,
     private readonly clock: PipelineClock,
   ) {}
 
   async summary(workspaceId: string, q: HealthQueryDto): Promise<HealthSummaryDto> {
+    // The rollups answer unless the amount filter needs the deals themselves.
+    const table = q.min_amount === undefined ? 'pipeline_rollups' : 'pipeline_deals';
     const where = new Where(workspaceId);
     where.clauses.push(`d.deal_status = 'open'`);
     where.add((p) => `d.owner_id = ${p}`, q.owner_id);
     where.add((p) => `d.segment = ${p}`, q.segment);
     where.add((p) => `d.amount >= ${p}`, q.min_amount);
+    const aggregates =
+      table === 'pipeline_rollups'
+        ? `sum(d.deals)::int AS n, sum(d.amount)::text AS amount, sum(d.score_sum)::text AS score_sum`
+        : `count(*)::int AS n, COALESCE(sum(d.amount), 0)::text AS amount, COALESCE(sum(d.health_score), 0)::text AS score_sum`;
     const rows: Array<{
       health_status: string | null;
       n: number;
       amount: string;
       score_sum: string;
+      recomputed_at: Date | null;
     }> = await this.dataSource.query(
-      `SELECT d.health_status, count(*)::int AS n, COALESCE(sum(d.amount), 0)::text AS amount,
-                COALESCE(sum(d.health_score), 0)::text AS score_sum
-           FROM pipeline_deals d WHERE ${where} GROUP BY d.health_status`,
+      `SELECT d.health_status, ${aggregates},
+              (SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1) AS recomputed_at
+         FROM ${table} d WHERE ${where} GROUP BY d.health_status`,
       where.params,
     );
-    const [state] = await this.dataSource.query(
-      `SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1`,
-      [workspaceId],
-    );
+    const state: { recomputed_at: Date | null } =
+      rows[0] ??
+      (
+        await this.dataSource.query(
+          `SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1`,
+          [workspaceId],
+        )
+      )[0];
     const band = (status: string) => {
       const r = rows.find((x) => x.health_status === status);
       return { count: r?.n ?? 0, amount: r?.amount ?? '0.00' };
@@ -171,7 +176,7 @@ export class PipelineQueryService {
     const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as SortField];
     const order = `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, d.opportunity_id`;
     const n = where.params.length;
-    const [rows, [{ total }], settings] = await Promise.all([
+    const [rows, [{ total }]] = await Promise.all([
       this.dataSource.query(
         `SELECT d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
                 d.amount::text AS amount, d.stage, to_char(d.close_date, 'YYYY-MM-DD') AS close_date,
@@ -180,18 +185,20 @@ export class PipelineQueryService {
            JOIN opportunities o ON o.workspace_id = d.workspace_id AND o.id = d.opportunity_id
            LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = o.account_id
            LEFT JOIN crm_users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id
+           LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id
           ORDER BY ${order}`,
         [...where.params, q.limit, q.offset],
       ),
       this.dataSource.query(
-        `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
+        q.min_amount === undefined && q.max_amount === undefined
+          ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
+          : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
         where.params,
       ),
-      this.settings.get(workspaceId),
     ]);
     const now = this.clock.now();
     const deals: DealRowDto[] = (rows as Row[]).map((r) => {
-      const facts = factsOf(r, settings, now);
+      const facts = factsOf(r, now);
       return {
         ...identity(r),
         health_score: num(r.health_score),
@@ -215,6 +222,7 @@ export class PipelineQueryService {
          LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
          LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
          LEFT JOIN pipeline_deals d ON d.workspace_id = o.workspace_id AND d.opportunity_id = o.id
+         LEFT JOIN pipeline_settings s ON s.workspace_id = o.workspace_id
         WHERE o.workspace_id = $1 AND o.id = $2 AND o.deleted_at IS NULL`,
       [workspaceId, opportunityId],
     );
@@ -233,8 +241,7 @@ export class PipelineQueryService {
         ORDER BY oc.is_primary DESC, name, c.id`,
       [workspaceId, opportunityId],
     );
-    const settings = await this.settings.get(workspaceId);
-    const facts = r.status === 'open' ? factsOf(r, settings, now) : null;
+    const facts = r.status === 'open' ? factsOf(r, now) : null;
     const risks = facts ? riskFactors(facts) : [];
     const probability = num(r.probability);
     return {

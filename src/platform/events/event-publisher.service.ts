@@ -83,11 +83,13 @@ export class EventPublisher {
     if (payloads.length === 0) return 0;
     for (const payload of payloads) this.check(type, payload);
     const now = Date.now();
+    // One JSON parameter: PostgreSQL parses a JSON array far faster than a text[] of JSON strings.
+    const rows = payloads.map((payload) => ({ id: eventId(now), payload }));
     await manager.query(
       `INSERT INTO domain_events (id, workspace_id, type, payload)
-       SELECT e.id, $1, $2, e.payload::jsonb FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(id, payload, n)
+       SELECT e.value->>'id', $1, $2, e.value->'payload' FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(value, n)
         ORDER BY e.n`,
-      [workspaceId, type, payloads.map(() => eventId(now)), payloads.map((p) => JSON.stringify(p))],
+      [workspaceId, type, JSON.stringify(rows)],
     );
     this.markPublished(manager);
     return payloads.length;
