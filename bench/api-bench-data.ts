@@ -79,7 +79,10 @@ export async function loadBenchData(
                 CASE WHEN NOT p.open THEN 'Won' WHEN p.engaging THEN 'Engaging' ELSE 'Prospecting' END,
                 CASE WHEN p.open THEN 'open' ELSE 'won' END,
                 CASE WHEN p.open THEN 0.3 ELSE 1 END,
-                ($2::timestamptz - make_interval(days => p.quiet_days::int))::date + CASE WHEN p.open THEN 40 - (p.n % 60)::int ELSE 0 END,
+                -- Open deals expect to close from 20 days ago to 100 days ahead (1 in 6 past due, as
+                -- in the demo data); won deals closed at their newest activity.
+                CASE WHEN p.open THEN ($2::timestamptz AT TIME ZONE 'UTC')::date + ((p.n % 120)::int - 20)
+                     ELSE ($2::timestamptz - make_interval(days => p.quiet_days::int))::date END,
                 ($2::timestamptz - make_interval(days => (p.quiet_days + p.life_days)::int))::date,
                 CASE WHEN p.n % 5 = 0 THEN NULL ELSE 'Follow up' END,
                 'bench', 'b-opp-' || p.n, ${HASH}

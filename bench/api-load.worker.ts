@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 export interface LoadRequest {
   url: string;
-  keys: string[];
+  /** Authorization header values (Bearer tokens of many API clients), used in turn. */
+  authorizations: string[];
   seconds: number;
   connections: number;
 }
@@ -17,7 +18,7 @@ export interface LoadResult {
   errors: number;
 }
 
-const { url, keys, seconds, connections } = workerData as LoadRequest;
+const { url, authorizations, seconds, connections } = workerData as LoadRequest;
 const latencies: number[] = [];
 let errors = 0;
 let next = 0;
@@ -26,12 +27,15 @@ const instance = autocannon(
     url,
     connections,
     duration: seconds,
-    // Keys rotate over many API clients: each has its tier's burst budget per minute.
+    // Tokens rotate over many API clients: each has its tier's burst budget per minute.
     requests: [
       {
         setupRequest: (req) => ({
           ...req,
-          headers: { ...req.headers, 'x-api-key': keys[next++ % keys.length] },
+          headers: {
+            ...req.headers,
+            authorization: authorizations[next++ % authorizations.length],
+          },
         }),
       },
     ],

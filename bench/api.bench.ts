@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 import { HealthRecomputeService } from '../src/modules/pipeline/health-recompute.service';
 import { CredentialsService } from '../src/platform/auth/credentials.service';
+import { TokenService } from '../src/platform/auth/token.service';
 import { WorkspaceService } from '../src/platform/workspace/workspace.service';
 import { loadBenchData } from './api-bench-data';
 import type { LoadRequest, LoadResult } from './api-load.worker';
@@ -20,7 +21,7 @@ import { fmt, percentile, startBenchApp } from './bench-support';
 
 const CONCURRENCY = 16;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-/** API clients whose keys the load rotates through: each has the tier's burst budget per minute. */
+/** API clients whose tokens the load rotates through: each has the tier's burst budget per minute. */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 300);
 const VOLUMES = {
   openDeals: Number(process.env.BENCH_OPEN_DEALS ?? 100_000),
@@ -38,30 +39,20 @@ interface Query {
 
 /**
  * An endpoint under test and the SQL its request runs, in the order the handler runs it (inner
- * arrays run in parallel). `keyPrefix` is the API key's public prefix: every request first looks
- * its key up (authentication), so the ceiling includes that query too.
+ * arrays run in parallel). Requests carry OAuth bearer tokens, as the API document has clients
+ * do: verifying one needs no query, so the ceiling is the endpoint's own SQL.
  */
 export interface BenchEndpoint {
   name: string;
   path: string;
-  sql: (workspaceId: string, keyPrefix: string) => Query[][];
+  sql: (workspaceId: string) => Query[][];
 }
-
-const apiKeyLookup = (prefix: string): Query => ({
-  sql: `SELECT k.id, k.key_hash, k.scopes, k.workspace_id, k.api_client_id, c.client_id AS client_key, w.tier
-          FROM api_keys k
-          JOIN api_clients c ON c.id = k.api_client_id AND c.revoked_at IS NULL
-          JOIN workspaces w ON w.id = k.workspace_id
-         WHERE k.prefix = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
-  params: [prefix],
-});
 
 const ENDPOINTS: BenchEndpoint[] = [
   {
     name: 'GET /v1/pipeline/health',
     path: '/v1/pipeline/health',
-    sql: (ws, key) => [
-      [apiKeyLookup(key)],
+    sql: (ws) => [
       [
         {
           sql: `SELECT d.health_status, sum(d.deals)::int AS n, sum(d.amount)::text AS amount, sum(d.score_sum)::text AS score_sum,
@@ -75,11 +66,10 @@ const ENDPOINTS: BenchEndpoint[] = [
   {
     name: 'GET /v1/pipeline/deals?health=critical&limit=50',
     path: '/v1/pipeline/deals?health=critical&limit=50',
-    sql: (ws, key) => {
+    sql: (ws) => {
       const where = `d.workspace_id = $1 AND d.deal_status = $2 AND d.health_status = $3`;
       const order = `d.amount DESC NULLS LAST, d.opportunity_id`;
       return [
-        [apiKeyLookup(key)],
         [
           {
             sql: `SELECT d.*, o.external_id, o.name, a.name AS account_name, u.name AS owner_name, s.engagement_window_days
@@ -138,8 +128,12 @@ async function measureSql(
   return summarise(latencies, seconds);
 }
 
-async function measureHttp(url: string, keys: string[], seconds: number): Promise<Measured> {
-  const request: LoadRequest = { url, keys, seconds, connections: CONCURRENCY };
+async function measureHttp(
+  url: string,
+  authorizations: string[],
+  seconds: number,
+): Promise<Measured> {
+  const request: LoadRequest = { url, authorizations, seconds, connections: CONCURRENCY };
   const worker = new Worker(join(__dirname, 'api-load.worker.js'), { workerData: request });
   const result = await new Promise<LoadResult>((resolve, reject) => {
     worker.once('message', resolve);
@@ -188,22 +182,29 @@ async function main(): Promise<void> {
     log(`Bands: ${JSON.stringify(bands.bands)}`);
 
     const credentials = app.get(CredentialsService);
-    const keys: string[] = [];
+    const tokens = app.get(TokenService);
+    const authorizations: string[] = [];
     for (let i = 0; i < CLIENTS; i++) {
-      const { client } = await credentials.createClient(workspace.id, { name: `bench ${i}` });
-      keys.push(
-        (await credentials.createApiKey(workspace.id, { apiClientId: client.id, name: 'bench' }))
-          .apiKey,
-      );
+      const { client, clientSecret } = await credentials.createClient(workspace.id, {
+        name: `bench ${i}`,
+      });
+      const token = await tokens.issue(client.clientId, clientSecret);
+      authorizations.push(`Bearer ${token.access_token}`);
     }
 
     const rows: string[] = [];
     for (const endpoint of ENDPOINTS) {
-      const queries = endpoint.sql(workspace.id, keys[0].split('_').slice(0, 2).join('_'));
+      const queries = endpoint.sql(workspace.id);
+      if (process.env.BENCH_EXPLAIN) {
+        for (const q of queries.flat()) {
+          const plan = await dataSource.query(`EXPLAIN (ANALYZE, COSTS OFF) ${q.sql}`, q.params);
+          log(plan.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+        }
+      }
       await measureSql(dataSource, queries, 1); // warm-up
       const sql = await measureSql(dataSource, queries, SECONDS);
-      await measureHttp(base + endpoint.path, keys, 1); // warm-up
-      const http = await measureHttp(base + endpoint.path, keys, SECONDS);
+      await measureHttp(base + endpoint.path, authorizations, 1); // warm-up
+      const http = await measureHttp(base + endpoint.path, authorizations, SECONDS);
       if (http.errors > 0) log(`  ${endpoint.name}: ${http.errors} non-200 responses`);
       rows.push(
         `| ${endpoint.name} | ${fmt(http.p50)} / ${fmt(http.p95)} / ${fmt(http.p99)} ms | ${fmt(http.perSecond, 0)} | ` +

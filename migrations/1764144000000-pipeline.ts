@@ -35,7 +35,7 @@ export class Pipeline1764144000000 implements MigrationInterface {
 
     // One row per deal of the workspace (closed ones too, without health), as of the last
     // recompute: the list and summary endpoints filter and sort on these columns alone. Facts
-    // change daily, so pages keep room for HOT updates (fillfactor 80).
+    // change daily and every row is rewritten, so pages keep half their room for HOT updates.
     await q.query(`
       CREATE TABLE pipeline_deals (
         workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
@@ -74,7 +74,7 @@ export class Pipeline1764144000000 implements MigrationInterface {
           CHECK (health_status IS NULL OR health_status IN ('healthy', 'monitor', 'at_risk', 'critical')),
         CONSTRAINT pipeline_deals_points_check CHECK (
           health_score IS NULL OR health_score = points_activity_recency + points_stage_velocity + points_engagement + points_multi_threading)
-      ) WITH (fillfactor = 80)`);
+      ) WITH (fillfactor = 50)`);
     await q.query(
       `CREATE INDEX pipeline_deals_amount_idx ON pipeline_deals (workspace_id, deal_status, amount DESC NULLS LAST, opportunity_id)`,
     );
@@ -119,7 +119,7 @@ export class Pipeline1764144000000 implements MigrationInterface {
         CONSTRAINT pipeline_alerts_type_check CHECK (alert_type IN ('stale', 'past_close', 'missing_next_step')),
         CONSTRAINT pipeline_alerts_severity_check CHECK (severity IN ('warning', 'critical')),
         CONSTRAINT pipeline_alerts_status_check CHECK (status IN ('triggered', 'resolved'))
-      )`);
+      ) WITH (fillfactor = 70)`);
     // At most one open alert of a kind per deal: the lifecycle's guarantee; it also finds a
     // workspace's open alerts for the hygiene list.
     await q.query(
