@@ -5,6 +5,7 @@ import { SourceReferenceData1764144000000 } from './1764144000000-source-referen
 import { CrmAssociationsReferences1764147600000 } from './1764147600000-crm-associations-references';
 import { Forecast1764154800000 } from './1764154800000-forecast';
 import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-indexes';
+import { Pipeline1764162000000 } from './1764162000000-pipeline';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const ALL_MIGRATIONS = [
   CrmAssociationsReferences1764147600000,
   Forecast1764154800000,
   ForecastReadIndexes1764158400000,
+  Pipeline1764162000000,
 ];

@@ -3,6 +3,7 @@ import { CoachingModule } from './coaching/coaching.module';
 import { CrmModule } from './crm/crm.module';
 import { DemoModule } from './demo/demo.module';
 import { ForecastModule } from './forecast/forecast.module';
+import { PipelineModule } from './pipeline/pipeline.module';
 import { SyncModule } from './sync/sync.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -17,4 +18,5 @@ export const FEATURE_MODULES: Type[] = [
   WebhooksModule,
   ForecastModule,
   CoachingModule,
+  PipelineModule,
 ];

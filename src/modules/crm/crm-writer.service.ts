@@ -45,6 +45,12 @@ export interface IdFilter {
 /** The tables an association (`crm_associations`) may link, by target name. */
 export type AssociationEnd = 'accounts' | 'contacts' | 'opportunities' | 'activities';
 
+/**
+ * Told, inside the transaction that ends it, that a build (a sync run, the demo load) changed a
+ * workspace's CRM data; e.g. the pipeline enqueues its health recompute on that transaction.
+ */
+export type BuildListener = (manager: EntityManager, workspaceId: string) => Promise<void>;
+
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Stable JSON: keys sorted, so equal content always hashes equal. */
@@ -79,8 +85,22 @@ export class CrmWriterService {
   constructor(private readonly events: EventPublisher) {}
 
   private readonly upsertSql = new Map<CrmTarget, string>();
+  private readonly buildListeners: BuildListener[] = [];
   /** Rows inserted per table since its statistics were last refreshed, and the size then. */
   private readonly growth = new Map<string, { inserted: number; baseline: number }>();
+
+  /** Modules that derive data from the CRM model subscribe here (they depend on crm, not on sync). */
+  onBuildFinished(listener: BuildListener): void {
+    this.buildListeners.push(listener);
+  }
+
+  /**
+   * Called by whoever ran a build that changed data (the sync runner, the demo loader) in the
+   * transaction that records its end, so what the listeners enqueue commits with it.
+   */
+  async buildFinished(manager: EntityManager, workspaceId: string): Promise<void> {
+    for (const listener of this.buildListeners) await listener(manager, workspaceId);
+  }
 
   async upsert(
     manager: EntityManager,

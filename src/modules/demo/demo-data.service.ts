@@ -121,6 +121,7 @@ export class DemoDataService {
       await this.applyPatches(m, scope, output.opportunityPatches);
       await this.replaceHistory(m, scope, output.stageHistory);
       await this.deriveAccounts(m, scope, asOf);
+      await this.writer.buildFinished(m, workspace.id);
     });
 
     const counts: Record<string, number> = {};

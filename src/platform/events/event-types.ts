@@ -55,6 +55,9 @@ const alertPayload = object(
     alert_type: { type: 'string', enum: ['stale', 'past_close', 'missing_next_step'] },
     severity: { type: 'string', enum: ['warning', 'critical'] },
     message: string,
+    crm_id: nullableString,
+    triggered_at: dateTime,
+    resolved_at: { type: ['string', 'null'], format: 'date-time' },
   },
   ['alert_id', 'opportunity_id', 'alert_type', 'severity'],
 );
@@ -65,12 +68,18 @@ const dealPayload = object({ deal: { type: 'object', additionalProperties: true 
 export const EVENT_TYPES = {
   'deal.health_changed': {
     description: 'A deal health status changed',
-    schema: object({
-      opportunity_id: string,
-      previous_status: { oneOf: [healthStatus, { type: 'null' }] },
-      new_status: healthStatus,
-      health_score: { type: 'number' },
-    }),
+    schema: object(
+      {
+        opportunity_id: string,
+        crm_id: nullableString,
+        previous_status: { oneOf: [healthStatus, { type: 'null' }] },
+        new_status: healthStatus,
+        health_score: { type: 'number' },
+        previous_score: { type: ['number', 'null'] },
+        computed_at: dateTime,
+      },
+      ['opportunity_id', 'previous_status', 'new_status', 'health_score'],
+    ),
   },
   'deal.stage_changed': {
     description: 'A deal moved stages',

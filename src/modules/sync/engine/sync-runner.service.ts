@@ -452,6 +452,9 @@ export class SyncRunnerService implements BeforeApplicationShutdown {
           error: done.error,
         },
       );
+      // Even a failed run may have committed batches: what derives from the data is rebuilt.
+      if (!done.dryRun && done.created + done.updated + done.deleted > 0)
+        await this.writer.buildFinished(m, done.workspaceId);
       return done;
     });
     this.logger.log(

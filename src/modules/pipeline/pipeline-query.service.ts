@@ -1,0 +1,311 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { isUuid } from '../../platform/workspace/workspace-scoped.repository';
+import { pagination } from '../../platform/http/pagination.dto';
+import { HealthFacts, recommendations, riskFactors } from './health-explainer';
+import { PipelineClock } from './pipeline-clock';
+import {
+  DealDetailDto,
+  DealListDto,
+  DealListQueryDto,
+  DealRowDto,
+  HealthQueryDto,
+  HealthSummaryDto,
+  SortField,
+} from './pipeline.dto';
+import { PipelineException } from './pipeline.exception';
+import { Factor, FACTORS } from './pipeline-settings.service';
+
+/** Sort keys of the list: whitelisted names mapped to columns of the read model. */
+const SORT_COLUMNS: Record<SortField, string> = {
+  amount: 'd.amount',
+  close_date: 'd.close_date',
+  health_score: 'd.health_score',
+  days_in_stage: 'd.days_in_stage',
+  win_probability: 'd.probability',
+};
+
+/** WHERE clauses and their parameters, numbered after the workspace ($1). */
+class Where {
+  readonly clauses = ['d.workspace_id = $1'];
+  readonly params: unknown[];
+
+  constructor(workspaceId: string) {
+    this.params = [workspaceId];
+  }
+
+  add(sql: (p: string) => string, value: unknown): void {
+    if (value === undefined) return;
+    this.params.push(value);
+    this.clauses.push(sql(`$${this.params.length}`));
+  }
+
+  toString(): string {
+    return this.clauses.join(' AND ');
+  }
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+const DAY = 86_400_000;
+
+function daysPastClose(closeDate: unknown, now: Date): number {
+  if (!closeDate) return 0;
+  const days = Math.floor(
+    (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) -
+      Date.parse(`${closeDate as string}T00:00:00Z`)) /
+      DAY,
+  );
+  return Math.max(0, days);
+}
+
+/** The facts of a scored read-model row, for the explainer. */
+function factsOf(r: Row, now: Date): HealthFacts | null {
+  if (r.health_score === null || r.health_score === undefined) return null;
+  return {
+    stage: r.stage as string,
+    factors: Object.fromEntries(FACTORS.map((f) => [f, Number(r[f])])) as HealthFacts['factors'],
+    days_since_activity: Number(r.days_since_activity),
+    has_activity: r.last_activity_at !== null,
+    days_in_stage: Number(r.days_in_stage),
+    stage_median_days: Number(r.stage_median_days),
+    recent_activities: Number(r.recent_activities),
+    engagement_norm: Number(r.engagement_norm),
+    engagement_window_days: Number(r.engagement_window_days),
+    engaged_contacts: Number(r.engaged_contacts),
+    contacts_norm: Number(r.contacts_norm),
+    close_date_pushes: Number(r.close_date_pushes),
+    next_step_missing: r.next_step_missing === true,
+    days_past_close: daysPastClose(r.close_date, now),
+  };
+}
+
+/** The fields a deal row and the deal details share. */
+function identity(r: Row) {
+  return {
+    opportunity_id: r.opportunity_id as string,
+    crm_id: r.crm_id as string | null,
+    opportunity_name: r.name as string,
+    account_name: r.account_name as string | null,
+    owner_name: r.owner_name as string | null,
+    amount: r.amount as string | null,
+    stage_name: r.stage as string,
+    close_date: r.close_date as string | null,
+  };
+}
+
+const HEALTH_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stage_median_days, d.days_since_activity,
+  d.last_activity_at, d.recent_activities, d.engagement_norm, d.engaged_contacts, d.contacts_norm, d.close_date_pushes,
+  d.next_step_missing, d.computed_at, s.engagement_window_days, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}, d.points_${f}`).join(', ')}`;
+
+/**
+ * The read side of the pipeline: the summary, the deal list and a deal's details, all from the
+ * read model the recompute keeps (pipeline_deals), joined to the CRM tables for names.
+ */
+@Injectable()
+export class PipelineQueryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: PipelineClock,
+  ) {}
+
+  async summary(workspaceId: string, q: HealthQueryDto): Promise<HealthSummaryDto> {
+    // The rollups answer unless the amount filter needs the deals themselves.
+    const table = q.min_amount === undefined ? 'pipeline_rollups' : 'pipeline_deals';
+    const where = new Where(workspaceId);
+    where.clauses.push(`d.deal_status = 'open'`);
+    where.add((p) => `d.owner_id = ${p}`, q.owner_id);
+    where.add((p) => `d.segment = ${p}`, q.segment);
+    where.add((p) => `d.amount >= ${p}`, q.min_amount);
+    const aggregates =
+      table === 'pipeline_rollups'
+        ? `sum(d.deals)::int AS n, sum(d.amount)::text AS amount, sum(d.score_sum)::text AS score_sum`
+        : `count(*)::int AS n, COALESCE(sum(d.amount), 0)::text AS amount, COALESCE(sum(d.health_score), 0)::text AS score_sum`;
+    const rows: Array<{
+      health_status: string | null;
+      n: number;
+      amount: string;
+      score_sum: string;
+      recomputed_at: Date | null;
+    }> = await this.dataSource.query(
+      `SELECT d.health_status, ${aggregates},
+              (SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1) AS recomputed_at
+         FROM ${table} d WHERE ${where} GROUP BY d.health_status`,
+      where.params,
+    );
+    const state: { recomputed_at: Date | null } =
+      rows[0] ??
+      (
+        await this.dataSource.query(
+          `SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1`,
+          [workspaceId],
+        )
+      )[0];
+    const band = (status: string) => {
+      const r = rows.find((x) => x.health_status === status);
+      return { count: r?.n ?? 0, amount: r?.amount ?? '0.00' };
+    };
+    const scored = rows.filter((r) => r.health_status !== null);
+    const scoredCount = scored.reduce((a, r) => a + r.n, 0);
+    const scoreSum = scored.reduce((a, r) => a + Number(r.score_sum), 0);
+    return {
+      total_pipeline: sumDecimals(rows.map((r) => r.amount)),
+      deal_count: rows.reduce((a, r) => a + r.n, 0),
+      health_distribution: {
+        healthy: band('healthy'),
+        monitor: band('monitor'),
+        at_risk: band('at_risk'),
+        critical: band('critical'),
+      },
+      avg_health_score: scoredCount ? Math.round((scoreSum / scoredCount) * 10) / 10 : null,
+      updated_at: iso(state?.recomputed_at ?? null),
+    };
+  }
+
+  async list(workspaceId: string, q: DealListQueryDto): Promise<DealListDto> {
+    const where = new Where(workspaceId);
+    if (q.status !== 'all') where.add((p) => `d.deal_status = ${p}`, q.status);
+    where.add((p) => `d.health_status = ${p}`, q.health);
+    where.add((p) => `d.owner_id = ${p}`, q.owner_id);
+    where.add((p) => `d.segment = ${p}`, q.segment);
+    where.add((p) => `d.stage = ${p}`, q.stage);
+    where.add((p) => `d.amount >= ${p}`, q.min_amount);
+    where.add((p) => `d.amount <= ${p}`, q.max_amount);
+    const desc = q.sort.startsWith('-');
+    const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as SortField];
+    const order = `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, d.opportunity_id`;
+    const n = where.params.length;
+    const [rows, [{ total }]] = await Promise.all([
+      this.dataSource.query(
+        `SELECT d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
+                d.amount::text AS amount, d.stage, to_char(d.close_date, 'YYYY-MM-DD') AS close_date,
+                d.probability::float8 AS probability, ${HEALTH_COLUMNS}
+           FROM (SELECT d.* FROM pipeline_deals d WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) d
+           JOIN opportunities o ON o.workspace_id = d.workspace_id AND o.id = d.opportunity_id
+           LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = o.account_id
+           LEFT JOIN crm_users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id
+           LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id
+          ORDER BY ${order}`,
+        [...where.params, q.limit, q.offset],
+      ),
+      this.dataSource.query(
+        q.min_amount === undefined && q.max_amount === undefined
+          ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
+          : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
+        where.params,
+      ),
+    ]);
+    const now = this.clock.now();
+    const deals: DealRowDto[] = (rows as Row[]).map((r) => {
+      const facts = factsOf(r, now);
+      return {
+        ...identity(r),
+        health_score: num(r.health_score),
+        health_status: r.health_status as string | null,
+        win_probability: num(r.probability),
+        risk_factors: facts ? riskFactors(facts) : [],
+        days_in_stage: num(r.days_in_stage),
+      };
+    });
+    return { deals, pagination: pagination(total, q.limit, q.offset, deals.length) };
+  }
+
+  async detail(workspaceId: string, opportunityId: string): Promise<DealDetailDto> {
+    if (!isUuid(opportunityId)) throw PipelineException.notFound('Deal', opportunityId);
+    const [r]: Row[] = await this.dataSource.query(
+      `SELECT o.id AS opportunity_id, o.external_id AS crm_id, o.name, o.account_id, a.name AS account_name, o.owner_id,
+              u.name AS owner_name, o.amount::text AS amount, o.currency, o.stage, o.status, o.probability::float8 AS probability,
+              to_char(o.close_date, 'YYYY-MM-DD') AS close_date, to_char(o.created_date, 'YYYY-MM-DD') AS created_date,
+              o.next_step, ${HEALTH_COLUMNS}
+         FROM opportunities o
+         LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
+         LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
+         LEFT JOIN pipeline_deals d ON d.workspace_id = o.workspace_id AND d.opportunity_id = o.id
+         LEFT JOIN pipeline_settings s ON s.workspace_id = o.workspace_id
+        WHERE o.workspace_id = $1 AND o.id = $2 AND o.deleted_at IS NULL`,
+      [workspaceId, opportunityId],
+    );
+    if (!r) throw PipelineException.notFound('Deal', opportunityId);
+    const now = this.clock.now();
+    const [acts]: Row[] = await this.dataSource.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE occurred_at > $3::timestamptz - interval '7 days')::int AS last_7_days,
+              to_char(max(occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last_activity_date
+         FROM activities WHERE workspace_id = $1 AND opportunity_id = $2 AND deleted_at IS NULL AND occurred_at <= $3`,
+      [workspaceId, opportunityId, now],
+    );
+    const contacts: Row[] = await this.dataSource.query(
+      `SELECT c.id AS contact_id, btrim(concat_ws(' ', c.first_name, c.last_name)) AS name, c.title, oc.role, oc.is_primary
+         FROM opportunity_contacts oc JOIN contacts c ON c.workspace_id = oc.workspace_id AND c.id = oc.contact_id
+        WHERE oc.workspace_id = $1 AND oc.opportunity_id = $2 AND oc.deleted_at IS NULL AND c.deleted_at IS NULL
+        ORDER BY oc.is_primary DESC, name, c.id`,
+      [workspaceId, opportunityId],
+    );
+    const facts = r.status === 'open' ? factsOf(r, now) : null;
+    const risks = facts ? riskFactors(facts) : [];
+    const probability = num(r.probability);
+    return {
+      ...identity(r),
+      account_id: r.account_id as string | null,
+      owner_id: r.owner_id as string | null,
+      currency: r.currency as string,
+      status: r.status as string,
+      probability,
+      created_date: r.created_date as string | null,
+      next_step: r.next_step as string | null,
+      health: facts
+        ? {
+            score: Number(r.health_score),
+            status: r.health_status as string,
+            factors: facts.factors,
+            contributions: Object.fromEntries(
+              FACTORS.map((f) => [f, Number(r[`points_${f}`])]),
+            ) as Record<Factor, number>,
+            facts: {
+              days_since_activity: facts.days_since_activity,
+              days_in_stage: facts.days_in_stage,
+              stage_median_days: facts.stage_median_days,
+              recent_activities: facts.recent_activities,
+              engagement_norm: facts.engagement_norm,
+              engagement_window_days: facts.engagement_window_days,
+              engaged_contacts: facts.engaged_contacts,
+              contacts_norm: facts.contacts_norm,
+              close_date_pushes: facts.close_date_pushes,
+            },
+            computed_at: iso(r.computed_at)!,
+          }
+        : null,
+      prediction: {
+        win_probability: probability,
+        confidence: null,
+        source: probability === null ? 'none' : 'crm_probability',
+        risk_factors: risks,
+      },
+      activities: {
+        total: Number(acts.total),
+        last_7_days: Number(acts.last_7_days),
+        last_activity_date: acts.last_activity_date as string | null,
+      },
+      contacts: contacts.map((c) => ({
+        contact_id: c.contact_id as string,
+        name: c.name as string,
+        title: c.title as string | null,
+        role: c.role as string | null,
+        is_primary: c.is_primary === true,
+      })),
+      recommendations: facts ? recommendations(facts) : [],
+    };
+  }
+}
+
+/** Sum of decimal strings with 2 places, in integer cents (money is never a float). */
+export function sumDecimals(values: string[]): string {
+  let cents = 0n;
+  for (const v of values) {
+    const [whole, frac = ''] = v.split('.');
+    const sign = whole.startsWith('-') ? -1n : 1n;
+    cents += BigInt(whole) * 100n + sign * BigInt((frac + '00').slice(0, 2));
+  }
+  const abs = cents < 0n ? -cents : cents;
+  return `${cents < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+}
