@@ -20,6 +20,7 @@ export function connectHubSpot(
       base_url: fake.url,
       retry_base_delay_ms: 1,
       requests_per_10s: 100_000,
+      search_requests_per_second: 100_000,
       ...opts.settings,
     },
     credentials: opts.credentials ?? { access_token: fake.token },

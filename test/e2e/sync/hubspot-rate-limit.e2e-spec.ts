@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HubSpotEngine } from '../../../src/modules/sync/engines/hubspot/hubspot.engine';
 import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
-import { SyncService } from '../../../src/modules/sync/sync.service';
 import { FakeHubSpot, fakeCompany, fakeContact } from '../../support/fake-hubspot';
+import { connectHubSpot, runHubSpot } from '../../support/hubspot-sync';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
 
 const TOKEN = 'test-hubspot-token';
@@ -24,25 +24,14 @@ function seed(fake: FakeHubSpot): void {
 }
 
 async function connect(t: TestApp, workspaceId: string, fake: FakeHubSpot, name: string) {
-  // Seeded from the documented 190 per 10 s: the fake's headers must teach it the real budget.
-  const created = await t.app.get(ConnectionsService).create(workspaceId, {
-    provider: 'hubspot',
-    name,
-    settings: { base_url: fake.url, retry_base_delay_ms: 1, requests_per_10s: 190 },
-    credentials: { access_token: TOKEN },
-  });
-  return created.id;
+  // Seeded from the documented 190 per 10 s and 5 searches/s: the fake's headers must teach it
+  // the real budget.
+  const settings = { requests_per_10s: 190, search_requests_per_second: 5 };
+  return (await connectHubSpot(t, workspaceId, fake, name, { settings })).id;
 }
 
 const run = (t: TestApp, workspaceId: string, connectionId: string, entity: string) =>
-  t.app.get(SyncService).runNow({
-    workspaceId,
-    provider: 'hubspot',
-    entity,
-    connectionId,
-    options: {},
-    trigger: 'cli',
-  });
+  runHubSpot(t, workspaceId, connectionId, entity);
 
 async function expectEqualToSource(
   t: TestApp,

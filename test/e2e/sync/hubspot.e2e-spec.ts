@@ -1,5 +1,3 @@
-import { ConnectionsService } from '../../../src/modules/sync/connections/connections.service';
-import { SyncService } from '../../../src/modules/sync/sync.service';
 import {
   FakeHubSpot,
   fakeCompany,
@@ -7,6 +5,7 @@ import {
   fakeDeal,
   FakeObject,
 } from '../../support/fake-hubspot';
+import { connectHubSpot, runHubSpot } from '../../support/hubspot-sync';
 import { createClient, startTestApp, TestApp } from '../../support/test-app';
 
 const TOKEN = 'test-hubspot-token';
@@ -41,29 +40,9 @@ describe('HubSpot engine: contacts, companies and deals', () => {
     await fake?.stop();
   });
 
-  const connect = async (name: string) =>
-    (
-      await t.app.get(ConnectionsService).create(workspaceId, {
-        provider: 'hubspot',
-        name,
-        settings: {
-          base_url: fake.url,
-          retry_base_delay_ms: 1,
-          requests_per_10s: 100_000,
-          search_requests_per_second: 100_000,
-        },
-        credentials: { access_token: TOKEN },
-      })
-    ).id;
+  const connect = async (name: string) => (await connectHubSpot(t, workspaceId, fake, name)).id;
   const run = (connectionId: string, entity: string) =>
-    t.app.get(SyncService).runNow({
-      workspaceId,
-      provider: 'hubspot',
-      entity,
-      connectionId,
-      options: {},
-      trigger: 'cli',
-    });
+    runHubSpot(t, workspaceId, connectionId, entity);
   const cursorOf = async (connectionId: string, entity: string) =>
     (
       await t.dataSource.query(
