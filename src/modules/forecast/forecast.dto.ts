@@ -5,6 +5,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -17,7 +18,8 @@ import {
 } from 'class-validator';
 import { FORECAST_PERIODS } from './fiscal-calendar';
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+/** A calendar day of the years 1900-2999 (the shape; @IsISO8601 strict refuses 2026-02-30). */
+const DAY = /^(19|2\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const CATEGORY_VALUES = ['pipeline', 'best_case', 'commit', 'closed', 'omitted'];
 
 /** Optional "as of" day shared by the analytics routes. */
@@ -30,6 +32,7 @@ export class AsOfQueryDto {
   })
   @IsOptional()
   @Matches(DAY, { message: 'as_of must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'as_of must be a date that exists' })
   as_of?: string;
 }
 
@@ -77,6 +80,7 @@ export class ForecastChangesQueryDto extends ForecastScopeQueryDto {
   })
   @IsOptional()
   @Matches(DAY, { message: 'from must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'from must be a date that exists' })
   from?: string;
 
   @ApiPropertyOptional({
@@ -86,6 +90,7 @@ export class ForecastChangesQueryDto extends ForecastScopeQueryDto {
   })
   @IsOptional()
   @Matches(DAY, { message: 'to must be a date YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'to must be a date that exists' })
   to?: string;
 
   @ApiPropertyOptional({

@@ -101,7 +101,8 @@ export class PipelineSettingsService {
     return this.dataSource.transaction(async (m) => {
       const current = await this.get(workspaceId, m);
       const next = {
-        weights: { ...current.weights, ...patch.weights },
+        // Stored as numeric(5,4): rounded here, so the checks below see what will be stored.
+        weights: roundWeights({ ...current.weights, ...patch.weights }),
         bands: { ...current.bands, ...patch.bands },
         engagement_window_days: patch.engagement_window_days ?? current.engagement_window_days,
         alerts: { ...current.alerts, ...patch.alerts },
@@ -140,6 +141,12 @@ export class PipelineSettingsService {
 }
 
 /** Rules across fields that a per-field DTO cannot state. */
+function roundWeights(weights: Record<Factor, number>): Record<Factor, number> {
+  return Object.fromEntries(
+    FACTORS.map((f) => [f, Math.round(weights[f] * 10_000) / 10_000]),
+  ) as Record<Factor, number>;
+}
+
 function validate(
   s: Omit<PipelineSettings, 'recomputed_at'>,
 ): Array<{ field: string; message: string }> {

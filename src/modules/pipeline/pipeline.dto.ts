@@ -7,9 +7,11 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto, PaginationDto } from '../../platform/http/pagination.dto';
@@ -28,7 +30,13 @@ const DEAL_STATUSES = ['open', 'won', 'lost', 'all'] as const;
 export const ALERT_TYPES = ['stale', 'past_close', 'missing_next_step'] as const;
 const SEVERITIES = ['warning', 'critical'] as const;
 
-const toNumber = () => Type(() => Number);
+/** An amount as numeric(18,2) holds it: kept a string, so no float ever touches it. */
+const AMOUNT = /^\d{1,16}(\.\d{1,2})?$/;
+/**
+ * For the fields of a settings patch: absent means "keep", but an explicit null is refused (it
+ * would otherwise pass @IsOptional and overwrite a required setting).
+ */
+const present = (_: object, value: unknown) => value !== undefined;
 
 /** The filters the summary and the list share. */
 export class PipelineFilterDto {
@@ -43,23 +51,28 @@ export class PipelineFilterDto {
   @IsString()
   segment?: string;
 
-  @ApiPropertyOptional({ example: 10000, description: 'Minimum deal amount' })
+  @ApiPropertyOptional({
+    type: String,
+    example: '10000',
+    description:
+      'Minimum deal amount, a decimal with up to 2 places (compared exactly, never as a float)',
+  })
   @IsOptional()
-  @toNumber()
-  @Min(0)
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  min_amount?: number;
+  @Matches(AMOUNT, { message: 'min_amount must be a decimal amount such as 10000 or 2500.50' })
+  min_amount?: string;
 }
 
 export class HealthQueryDto extends PipelineFilterDto {}
 
 export class DealListQueryDto extends IntersectionType(PageQueryDto, PipelineFilterDto) {
-  @ApiPropertyOptional({ example: 250000 })
+  @ApiPropertyOptional({
+    type: String,
+    example: '250000',
+    description: 'Maximum deal amount, a decimal with up to 2 places',
+  })
   @IsOptional()
-  @toNumber()
-  @Min(0)
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  max_amount?: number;
+  @Matches(AMOUNT, { message: 'max_amount must be a decimal amount such as 250000 or 2500.50' })
+  max_amount?: string;
 
   @ApiPropertyOptional({ enum: DEAL_STATUSES, default: 'open' })
   @IsOptional()
@@ -289,49 +302,49 @@ export class HygieneDto {
 
 class WeightsDto {
   @ApiPropertyOptional({ example: 0.3 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(0)
   @Max(1)
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   activity_recency?: number;
 
   @ApiPropertyOptional({ example: 0.25 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(0)
   @Max(1)
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   stage_velocity?: number;
 
   @ApiPropertyOptional({ example: 0.25 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(0)
   @Max(1)
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   engagement?: number;
 
   @ApiPropertyOptional({ example: 0.2 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(0)
   @Max(1)
-  @IsNumber({ maxDecimalPlaces: 4 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
   multi_threading?: number;
 }
 
 class BandsDto {
   @ApiPropertyOptional({ example: 75 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(100)
   @IsInt()
   healthy_min?: number;
   @ApiPropertyOptional({ example: 60 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(100)
   @IsInt()
   monitor_min?: number;
   @ApiPropertyOptional({ example: 40 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(100)
   @IsInt()
@@ -340,25 +353,25 @@ class BandsDto {
 
 class AlertThresholdsDto {
   @ApiPropertyOptional({ example: 14 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(365)
   @IsInt()
   stale_warning_days?: number;
   @ApiPropertyOptional({ example: 21 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(365)
   @IsInt()
   stale_critical_days?: number;
   @ApiPropertyOptional({ example: 14 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(365)
   @IsInt()
   past_close_critical_days?: number;
   @ApiPropertyOptional({ example: 14 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(0)
   @Max(365)
   @IsInt()
@@ -367,26 +380,26 @@ class AlertThresholdsDto {
 
 export class UpdateSettingsDto {
   @ApiPropertyOptional({ type: WeightsDto })
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => WeightsDto)
   weights?: WeightsDto;
 
   @ApiPropertyOptional({ type: BandsDto })
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => BandsDto)
   bands?: BandsDto;
 
   @ApiPropertyOptional({ example: 14 })
-  @IsOptional()
+  @ValidateIf(present)
   @Min(1)
   @Max(90)
   @IsInt()
   engagement_window_days?: number;
 
   @ApiPropertyOptional({ type: AlertThresholdsDto })
-  @IsOptional()
+  @ValidateIf(present)
   @ValidateNested()
   @Type(() => AlertThresholdsDto)
   alerts?: AlertThresholdsDto;

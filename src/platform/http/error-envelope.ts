@@ -57,7 +57,22 @@ export function toAppException(err: unknown): AppException | undefined {
   }
   if (err && typeof err === 'object' && 'statusCode' in err)
     return fromFramework(err as FrameworkError);
+  const sqlState = dataExceptionOf(err);
+  if (sqlState) {
+    // SQLSTATE class 22 (data exception): a value the database cannot take - a NUL byte, a
+    // number out of range - which only input brings; the caller can fix it, so not a 500.
+    return AppException.validation(`A parameter value cannot be used: ${sqlState.message}`);
+  }
   return undefined;
+}
+
+/** A PostgreSQL data exception (SQLSTATE 22xxx), as pg or TypeORM's QueryFailedError carry it. */
+function dataExceptionOf(err: unknown): { message: string } | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown } };
+  const code = typeof e.code === 'string' ? e.code : e.driverError?.code;
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return undefined;
+  return { message: typeof e.message === 'string' ? e.message : code };
 }
 
 export function errorEnvelope(ex: AppException, requestId: string): ErrorEnvelope {

@@ -467,6 +467,10 @@ describe('Forecast API', () => {
     for (const path of [
       '/v1/forecast/summary?period=last_week',
       '/v1/forecast/summary?as_of=2026-13-01',
+      '/v1/forecast/summary?as_of=0000-01-15',
+      '/v1/forecast/trends?as_of=2026-02-30',
+      '/v1/forecast/changes?from=2026-01-01&to=2026-02-30',
+      '/v1/coaching/performance?period=ytd&as_of=2026-02-30',
       '/v1/forecast/summary?owner_id=ann',
       '/v1/forecast/summary?segment=',
       '/v1/forecast/summary?foo=1',

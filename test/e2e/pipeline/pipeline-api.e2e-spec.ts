@@ -260,6 +260,8 @@ describe('Pipeline API on the demo data', () => {
       ['status=closed', 'status'],
       ['owner_id=not-a-uuid', 'owner_id'],
       ['min_amount=abc', 'min_amount'],
+      ['min_amount=1e-7', 'min_amount'],
+      ['max_amount=9007199254740993.011', 'max_amount'],
       ['colour=blue', 'colour'],
     ])('refuses %s as a VALIDATION_ERROR', async (query, field) => {
       const res = await get(`/v1/pipeline/deals?${query}`).expect(400);
@@ -337,6 +339,33 @@ describe('Pipeline API on the demo data', () => {
         .expect(400);
       expect(bad.body.error.code).toBe('VALIDATION_ERROR');
     });
+
+    it.each([
+      [{ alerts: { stale_warning_days: null } }],
+      [{ bands: { at_risk_min: null } }],
+      [{ weights: { engagement: null } }],
+      [{ weights: { engagement: 'high' } }],
+    ])('refuses %j as a VALIDATION_ERROR, keeping the settings', async (body) => {
+      const before = (await get('/v1/pipeline/settings').expect(200)).body.data;
+      const res = await t
+        .http()
+        .patch('/v1/pipeline/settings')
+        .set('X-API-Key', client.apiKey)
+        .send(body)
+        .expect(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect((await get('/v1/pipeline/settings').expect(200)).body.data).toEqual(before);
+    });
+  });
+
+  describe('input the database cannot take', () => {
+    it.each(['stage=a%00b', 'segment=%00', 'offset=10000000000000000000'])(
+      'answers %s with a VALIDATION_ERROR, not a server error',
+      async (query) => {
+        const res = await get(`/v1/pipeline/deals?${query}`).expect(400);
+        expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      },
+    );
   });
 
   describe('workspace isolation', () => {
