@@ -34,7 +34,9 @@ const kidOf = (publicKey: KeyObject) =>
 export class SigningKeyService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeyService.name);
   private active: ActiveKey;
+  /** PEM public keys by kid (for the JWK set) and their parsed KeyObjects (for verification). */
   private readonly publicKeys = new Map<string, string>();
+  private readonly verificationKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly config: AppConfig,
@@ -81,14 +83,24 @@ export class SigningKeyService implements OnModuleInit {
     return this.active;
   }
 
-  /** The PEM public key for a kid, or undefined for a key we never issued or have retired. */
-  async publicKey(kid: string): Promise<string | undefined> {
-    const cached = this.publicKeys.get(kid);
+  /**
+   * The public key for a kid, parsed once (parsing a PEM costs more than verifying a signature),
+   * or undefined for a key we never issued or have retired.
+   */
+  async publicKey(kid: string): Promise<KeyObject | undefined> {
+    const cached = this.verificationKeys.get(kid);
     if (cached) return cached;
-    if (this.config.JWT_PRIVATE_KEY || kid.length > 64) return undefined;
-    const row = await this.keys.findOneBy({ kid, retiredAt: IsNull() });
-    if (row) this.publicKeys.set(kid, row.publicKey);
-    return row?.publicKey;
+    let pem = this.publicKeys.get(kid);
+    if (!pem) {
+      if (this.config.JWT_PRIVATE_KEY || kid.length > 64) return undefined;
+      const row = await this.keys.findOneBy({ kid, retiredAt: IsNull() });
+      if (!row) return undefined;
+      pem = row.publicKey;
+      this.publicKeys.set(kid, pem);
+    }
+    const key = createPublicKey(pem);
+    this.verificationKeys.set(kid, key);
+    return key;
   }
 
   /** Public keys as a JWK set, for receivers that verify our tokens themselves. */
