@@ -26,30 +26,6 @@ export interface RecomputeResult {
   steps: Record<string, number>;
 }
 
-interface AlertRow {
-  alert_id: string;
-  opportunity_id: string;
-  crm_id: string | null;
-  alert_type: string;
-  severity: string;
-  message: string;
-  triggered_at: Date;
-  resolved_at: Date | null;
-}
-
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-
-const alertPayload = (a: AlertRow) => ({
-  alert_id: a.alert_id,
-  opportunity_id: a.opportunity_id,
-  crm_id: a.crm_id,
-  alert_type: a.alert_type,
-  severity: a.severity,
-  message: a.message,
-  triggered_at: iso(a.triggered_at),
-  resolved_at: iso(a.resolved_at),
-});
-
 /**
  * Recomputes a workspace's deal health and hygiene alerts in one transaction, set-based: a few
  * statements for the whole workspace whatever its size (health-sql.ts). Status changes publish
@@ -143,12 +119,18 @@ export class HealthRecomputeService {
       a.past_close_critical_days,
       a.next_step_critical_days,
     ]);
-    const triggered: AlertRow[] = await m.query(TRIGGER_ALERTS_SQL, [workspaceId, now]);
-    const resolved: AlertRow[] = await m.query(RESOLVE_ALERTS_SQL, [workspaceId, now]);
+    step('desired_alerts');
+    // The alerts are written and their events published by the same statements (no rows to Node).
+    const params = [workspaceId, now];
+    const triggered = await this.events.publishFromSql(m, workspaceId, 'alert.triggered', {
+      ...TRIGGER_ALERTS_SQL,
+      params,
+    });
+    const resolved = await this.events.publishFromSql(m, workspaceId, 'alert.resolved', {
+      ...RESOLVE_ALERTS_SQL,
+      params,
+    });
     step('alerts');
-    await this.events.publishMany(m, workspaceId, 'alert.triggered', triggered.map(alertPayload));
-    await this.events.publishMany(m, workspaceId, 'alert.resolved', resolved.map(alertPayload));
-    step('alert_events');
 
     const [{ deals }] = await m.query(
       `SELECT count(*)::int AS deals FROM pipeline_facts WHERE deal_status = 'open'`,
@@ -163,8 +145,8 @@ export class HealthRecomputeService {
       deals,
       written,
       statusChanges: changes.length,
-      alertsTriggered: triggered.length,
-      alertsResolved: resolved.length,
+      alertsTriggered: triggered,
+      alertsResolved: resolved,
       ms: 0,
       steps,
     };

@@ -263,29 +263,40 @@ SELECT f.opportunity_id, 'missing_next_step',
             THEN 'No next step, closing ' || to_char(f.close_date, 'YYYY-MM-DD') ELSE 'No next step' END
   FROM pipeline_facts f WHERE f.deal_status = 'open' AND f.next_step_missing`;
 
-const ALERT_COLUMNS = `a.id AS alert_id, a.opportunity_id, o.external_id AS crm_id, a.alert_type, a.severity, a.message,
-  a.triggered_at, a.resolved_at`;
+/** An alert row as its alert.* event payload (timestamps as JavaScript's toISOString writes them). */
+const ALERT_PAYLOAD = `jsonb_build_object(
+  'alert_id', a.id, 'opportunity_id', a.opportunity_id, 'crm_id', o.external_id, 'alert_type', a.alert_type,
+  'severity', a.severity, 'message', a.message,
+  'triggered_at', to_char(a.triggered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'resolved_at', to_char(a.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS payload`;
 
-/** New alerts are triggered; open ones follow their deal's severity and message. $1 workspace, $2::timestamptz now. */
-export const TRIGGER_ALERTS_SQL = `
-WITH written AS (
+/**
+ * New alerts are triggered; open ones follow their deal's severity and message. $1 workspace,
+ * $2::timestamptz now. In EventPublisher.publishFromSql's form: the CTE writes, the select yields
+ * an alert.triggered payload per new alert.
+ */
+export const TRIGGER_ALERTS_SQL = {
+  with: `written AS (
   INSERT INTO pipeline_alerts AS a (workspace_id, opportunity_id, alert_type, severity, message, triggered_at, updated_at)
   SELECT $1, d.opportunity_id, d.alert_type, d.severity, d.message, $2::timestamptz, $2::timestamptz FROM pipeline_desired_alerts d
   ON CONFLICT (workspace_id, opportunity_id, alert_type) WHERE status = 'triggered' DO UPDATE SET
     severity = EXCLUDED.severity, message = EXCLUDED.message, updated_at = EXCLUDED.updated_at
   WHERE (a.severity, a.message) IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.message)
   RETURNING a.*, (a.xmax = 0) AS inserted
-)
-SELECT ${ALERT_COLUMNS} FROM written a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
- WHERE a.inserted`;
+)`,
+  select: `SELECT ${ALERT_PAYLOAD} FROM written a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
+  WHERE a.inserted ORDER BY a.opportunity_id, a.alert_type`,
+};
 
-/** Open alerts whose condition is gone (or whose deal closed) are resolved. $1 workspace, $2::timestamptz now. */
-export const RESOLVE_ALERTS_SQL = `
-WITH resolved AS (
+/** Open alerts whose condition is gone (or whose deal closed) are resolved; same form, alert.resolved payloads. */
+export const RESOLVE_ALERTS_SQL = {
+  with: `resolved AS (
   UPDATE pipeline_alerts a SET status = 'resolved', resolved_at = $2::timestamptz, updated_at = $2::timestamptz
    WHERE a.workspace_id = $1 AND a.status = 'triggered'
      AND NOT EXISTS (SELECT 1 FROM pipeline_desired_alerts d
                       WHERE d.opportunity_id = a.opportunity_id AND d.alert_type = a.alert_type)
   RETURNING a.*
-)
-SELECT ${ALERT_COLUMNS} FROM resolved a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id`;
+)`,
+  select: `SELECT ${ALERT_PAYLOAD} FROM resolved a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
+  ORDER BY a.opportunity_id, a.alert_type`,
+};

@@ -95,6 +95,48 @@ export class EventPublisher {
     return payloads.length;
   }
 
+  /**
+   * One event per row that SQL produces, without bringing the rows to Node: for set-based jobs
+   * whose changes (tens of thousands of alerts, say) are themselves made by SQL. `source.with` are
+   * the statement's leading CTEs (they may modify data; this runs as one statement) and
+   * `source.select` yields a `payload jsonb` column, one row per event, in publication order.
+   * Parameters are the source's; the event's id prefix, workspace and type follow them. The first
+   * payload is validated against the type's schema after the insert (a failure throws, rolling the
+   * caller's transaction back): SQL builds every row's payload with the same expression, so one
+   * row vouches for the shape, and the tests check the rest.
+   */
+  async publishFromSql(
+    manager: EntityManager,
+    workspaceId: string,
+    type: EventType,
+    source: { with?: string; select: string; params: unknown[] },
+  ): Promise<number> {
+    if (!this.validators.has(type)) throw new Error(`Unknown event type ${type}`);
+    const n = source.params.length;
+    // Same format as eventId(): the time part once, 20 random hex digits per event.
+    const idPrefix = eventId().slice(0, 'evt_'.length + 10);
+    const [{ published, sample }]: Array<{ published: number; sample: unknown }> =
+      await manager.query(
+        `WITH ${source.with ? `${source.with},` : ''}
+         event_source AS (${source.select}),
+         inserted AS (
+           INSERT INTO domain_events (id, workspace_id, type, payload)
+           SELECT $${n + 1}::text || substr(encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), 1, 20),
+                  $${n + 2}, $${n + 3}, s.payload
+             FROM (SELECT payload, row_number() OVER () AS n FROM event_source) s ORDER BY s.n
+           RETURNING payload)
+         SELECT count(*)::int AS published, (SELECT payload FROM inserted LIMIT 1) AS sample FROM inserted`,
+        [...source.params, idPrefix, workspaceId, type],
+      );
+    if (published === 0) return 0;
+    this.check(
+      type,
+      (typeof sample === 'string' ? JSON.parse(sample) : sample) as Record<string, unknown>,
+    );
+    this.markPublished(manager);
+    return published;
+  }
+
   async publish(
     manager: EntityManager,
     workspaceId: string,

@@ -1,6 +1,9 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { DemoDataService } from '../../../src/modules/demo/demo-data.service';
 import { HealthRecomputeService } from '../../../src/modules/pipeline/health-recompute.service';
 import { PipelineClock } from '../../../src/modules/pipeline/pipeline-clock';
+import { EVENT_TYPES } from '../../../src/platform/events/event-types';
 import { DEFAULT_WORKSPACE_SLUG } from '../../../src/platform/workspace/workspace.service';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
 
@@ -315,6 +318,31 @@ describe('Pipeline API on the demo data', () => {
       expect(mine.summary.total_alerts).toBe(owner.n);
       await get('/v1/pipeline/hygiene?alert_type=late').expect(400);
       await get('/v1/pipeline/hygiene?severity=urgent').expect(400);
+    });
+    it('published one alert.triggered per triggered alert, each payload its row and valid for its schema', async () => {
+      const ajv = new Ajv({ strict: false });
+      addFormats(ajv);
+      const valid = ajv.compile(EVENT_TYPES['alert.triggered'].schema);
+      const events = await q<{ payload: Record<string, unknown> }>(
+        `SELECT payload FROM domain_events WHERE workspace_id = $1 AND type = 'alert.triggered'`,
+      );
+      const rows = await q<Record<string, unknown>>(
+        `SELECT a.id AS alert_id, a.opportunity_id, o.external_id AS crm_id, a.alert_type, a.severity, a.message,
+                a.triggered_at, a.resolved_at
+           FROM pipeline_alerts a JOIN opportunities o ON o.id = a.opportunity_id WHERE a.workspace_id = $1`,
+      );
+      expect(rows.length).toBeGreaterThan(100);
+      expect(events).toHaveLength(rows.length);
+      const byId = new Map(events.map((e) => [e.payload.alert_id, e.payload]));
+      for (const r of rows) {
+        const payload = byId.get(r.alert_id);
+        expect(valid(payload)).toBe(true);
+        expect(payload).toEqual({
+          ...r,
+          triggered_at: (r.triggered_at as Date).toISOString(),
+          resolved_at: null,
+        });
+      }
     });
   });
 
