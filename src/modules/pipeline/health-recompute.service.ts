@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventPublisher } from '../../platform/events/event-publisher.service';
 import {
@@ -121,14 +122,13 @@ export class HealthRecomputeService {
     ]);
     step('desired_alerts');
     // The alerts are written and their events published by the same statements (no rows to Node).
-    const params = [workspaceId, now];
     const triggered = await this.events.publishFromSql(m, workspaceId, 'alert.triggered', {
       ...TRIGGER_ALERTS_SQL,
-      params,
+      params: [workspaceId, now, randomBytes(16).toString('hex')],
     });
     const resolved = await this.events.publishFromSql(m, workspaceId, 'alert.resolved', {
       ...RESOLVE_ALERTS_SQL,
-      params,
+      params: [workspaceId, now],
     });
     step('alerts');
 

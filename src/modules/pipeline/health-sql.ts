@@ -272,13 +272,17 @@ const ALERT_PAYLOAD = `jsonb_build_object(
 
 /**
  * New alerts are triggered; open ones follow their deal's severity and message. $1 workspace,
- * $2::timestamptz now. In EventPublisher.publishFromSql's form: the CTE writes, the select yields
+ * $2::timestamptz now, $3 a random nonce of the run: alert ids are md5(nonce, deal, type) as a
+ * uuid (unique per run, as a deal has one open alert per type; PGlite's gen_random_uuid costs
+ * ~25 us a row). In EventPublisher.publishFromSql's form: the CTE writes, the select yields
  * an alert.triggered payload per new alert.
  */
 export const TRIGGER_ALERTS_SQL = {
   with: `written AS (
-  INSERT INTO pipeline_alerts AS a (workspace_id, opportunity_id, alert_type, severity, message, triggered_at, updated_at)
-  SELECT $1, d.opportunity_id, d.alert_type, d.severity, d.message, $2::timestamptz, $2::timestamptz FROM pipeline_desired_alerts d
+  INSERT INTO pipeline_alerts AS a (id, workspace_id, opportunity_id, alert_type, severity, message, triggered_at, updated_at)
+  SELECT md5($3::text || d.opportunity_id::text || d.alert_type)::uuid, $1, d.opportunity_id, d.alert_type, d.severity,
+         d.message, $2::timestamptz, $2::timestamptz
+    FROM pipeline_desired_alerts d
   ON CONFLICT (workspace_id, opportunity_id, alert_type) WHERE status = 'triggered' DO UPDATE SET
     severity = EXCLUDED.severity, message = EXCLUDED.message, updated_at = EXCLUDED.updated_at
   WHERE (a.severity, a.message) IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.message)
