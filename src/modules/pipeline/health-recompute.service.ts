@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventPublisher } from '../../platform/events/event-publisher.service';
 import {
+  ALERT_COUNTS_SQL,
   DESIRED_ALERTS_SQL,
   FACTS_SQL,
   NORM_DEFAULTS,
@@ -130,6 +131,7 @@ export class HealthRecomputeService {
       ...RESOLVE_ALERTS_SQL,
       params: [workspaceId, now],
     });
+    for (const sql of ALERT_COUNTS_SQL) await m.query(sql, [workspaceId]);
     step('alerts');
 
     const [{ deals }] = await m.query(

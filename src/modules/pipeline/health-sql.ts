@@ -245,19 +245,19 @@ export const ROLLUP_SQL = [
  */
 export const DESIRED_ALERTS_SQL = `
 CREATE TEMP TABLE pipeline_desired_alerts ON COMMIT DROP AS
-SELECT f.opportunity_id, 'stale'::text AS alert_type,
+SELECT f.opportunity_id, f.amount, f.owner_id, 'stale'::text AS alert_type,
        CASE WHEN f.days_since_activity >= $3 THEN 'critical' ELSE 'warning' END AS severity,
        CASE WHEN f.last_activity_at IS NULL THEN 'No activity logged since the deal was opened ' || f.days_since_activity || ' days ago'
             ELSE 'No activity in ' || f.days_since_activity || ' days' END AS message
   FROM pipeline_facts f WHERE f.deal_status = 'open' AND f.days_since_activity >= $2
 UNION ALL
-SELECT f.opportunity_id, 'past_close',
+SELECT f.opportunity_id, f.amount, f.owner_id, 'past_close',
        CASE WHEN ($1::timestamptz AT TIME ZONE 'UTC')::date - f.close_date >= $4 THEN 'critical' ELSE 'warning' END,
        'Close date ' || to_char(f.close_date, 'YYYY-MM-DD') || ' passed ' || (($1::timestamptz AT TIME ZONE 'UTC')::date - f.close_date)
          || CASE WHEN ($1::timestamptz AT TIME ZONE 'UTC')::date - f.close_date = 1 THEN ' day ago' ELSE ' days ago' END
   FROM pipeline_facts f WHERE f.deal_status = 'open' AND f.close_date < ($1::timestamptz AT TIME ZONE 'UTC')::date
 UNION ALL
-SELECT f.opportunity_id, 'missing_next_step',
+SELECT f.opportunity_id, f.amount, f.owner_id, 'missing_next_step',
        CASE WHEN f.close_date IS NOT NULL AND f.close_date - ($1::timestamptz AT TIME ZONE 'UTC')::date <= $5 THEN 'critical' ELSE 'warning' END,
        CASE WHEN f.close_date IS NOT NULL AND f.close_date - ($1::timestamptz AT TIME ZONE 'UTC')::date <= $5
             THEN 'No next step, closing ' || to_char(f.close_date, 'YYYY-MM-DD') ELSE 'No next step' END
@@ -279,13 +279,16 @@ const ALERT_PAYLOAD = `jsonb_build_object(
  */
 export const TRIGGER_ALERTS_SQL = {
   with: `written AS (
-  INSERT INTO pipeline_alerts AS a (id, workspace_id, opportunity_id, alert_type, severity, message, triggered_at, updated_at)
+  INSERT INTO pipeline_alerts AS a (id, workspace_id, opportunity_id, alert_type, severity, message, amount, owner_id,
+                                    triggered_at, updated_at)
   SELECT md5($3::text || d.opportunity_id::text || d.alert_type)::uuid, $1, d.opportunity_id, d.alert_type, d.severity,
-         d.message, $2::timestamptz, $2::timestamptz
+         d.message, d.amount, d.owner_id, $2::timestamptz, $2::timestamptz
     FROM pipeline_desired_alerts d
   ON CONFLICT (workspace_id, opportunity_id, alert_type) WHERE status = 'triggered' DO UPDATE SET
-    severity = EXCLUDED.severity, message = EXCLUDED.message, updated_at = EXCLUDED.updated_at
-  WHERE (a.severity, a.message) IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.message)
+    severity = EXCLUDED.severity, message = EXCLUDED.message, amount = EXCLUDED.amount, owner_id = EXCLUDED.owner_id,
+    updated_at = EXCLUDED.updated_at
+  WHERE (a.severity, a.message, a.amount, a.owner_id)
+        IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.message, EXCLUDED.amount, EXCLUDED.owner_id)
   RETURNING a.*, (a.xmax = 0) AS inserted
 )`,
   select: `SELECT ${ALERT_PAYLOAD} FROM written a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
@@ -304,3 +307,11 @@ export const RESOLVE_ALERTS_SQL = {
   select: `SELECT ${ALERT_PAYLOAD} FROM resolved a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
   ORDER BY a.opportunity_id, a.alert_type`,
 };
+
+/** Rebuilds the workspace's open-alert counts (the hygiene summary) from the alerts. $1 workspace. */
+export const ALERT_COUNTS_SQL = [
+  `DELETE FROM pipeline_alert_counts WHERE workspace_id = $1`,
+  `INSERT INTO pipeline_alert_counts (workspace_id, alert_type, severity, owner_id, alerts)
+   SELECT $1, alert_type, severity, owner_id, count(*) FROM pipeline_alerts
+    WHERE workspace_id = $1 AND status = 'triggered' GROUP BY alert_type, severity, owner_id`,
+];

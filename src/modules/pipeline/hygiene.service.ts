@@ -5,7 +5,8 @@ import { HygieneDto, HygieneQueryDto } from './pipeline.dto';
 
 /**
  * Hygiene alerts as the last recompute left them: open ('triggered') alerts, critical first, then
- * by deal amount. The recompute owns their lifecycle (health-recompute.service.ts).
+ * by deal amount (both as of that recompute, like the deal list). The recompute owns their
+ * lifecycle and keeps the counts the summary reads (health-recompute.service.ts).
  */
 @Injectable()
 export class HygieneService {
@@ -13,7 +14,7 @@ export class HygieneService {
 
   async list(workspaceId: string, q: HygieneQueryDto): Promise<HygieneDto> {
     const params: unknown[] = [workspaceId];
-    const clauses = [`al.workspace_id = $1`, `al.status = 'triggered'`];
+    const clauses = [`al.workspace_id = $1`];
     const add = (sql: string, value: unknown) => {
       if (value === undefined) return;
       params.push(value);
@@ -21,23 +22,27 @@ export class HygieneService {
     };
     add('al.alert_type = ?', q.alert_type);
     add('al.severity = ?', q.severity);
-    add('o.owner_id = ?', q.owner_id);
+    add('al.owner_id = ?', q.owner_id);
     const where = clauses.join(' AND ');
-    const from = `FROM pipeline_alerts al JOIN opportunities o ON o.workspace_id = al.workspace_id AND o.id = al.opportunity_id`;
     const [[summary], rows] = await Promise.all([
+      // The counts the recompute keeps per type, severity and owner.
       this.dataSource.query(
-        `SELECT count(*)::int AS total_alerts, count(*) FILTER (WHERE al.severity = 'critical')::int AS critical,
-                count(*) FILTER (WHERE al.severity = 'warning')::int AS warning
-           ${from} WHERE ${where}`,
+        `SELECT COALESCE(sum(al.alerts), 0)::int AS total_alerts,
+                COALESCE(sum(al.alerts) FILTER (WHERE al.severity = 'critical'), 0)::int AS critical,
+                COALESCE(sum(al.alerts) FILTER (WHERE al.severity = 'warning'), 0)::int AS warning
+           FROM pipeline_alert_counts al WHERE ${where}`,
         params,
       ),
+      // A range of pipeline_alerts_list_idx, then names for that page only.
       this.dataSource.query(
         `SELECT al.id AS alert_id, al.opportunity_id, o.external_id AS crm_id, o.name AS opportunity_name, al.alert_type,
-                al.severity, al.message, o.amount::text AS amount, u.name AS owner_name, al.triggered_at
-           ${from} LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
-          WHERE ${where}
-          ORDER BY al.severity = 'critical' DESC, o.amount DESC NULLS LAST, al.id
-          LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+                al.severity, al.message, al.amount::text AS amount, u.name AS owner_name, al.triggered_at
+           FROM (SELECT al.* FROM pipeline_alerts al WHERE ${where} AND al.status = 'triggered'
+                  ORDER BY al.severity = 'critical' DESC, al.amount DESC NULLS LAST, al.id
+                  LIMIT $${params.length + 1} OFFSET $${params.length + 2}) al
+           JOIN opportunities o ON o.workspace_id = al.workspace_id AND o.id = al.opportunity_id
+           LEFT JOIN crm_users u ON u.workspace_id = al.workspace_id AND u.id = al.owner_id
+          ORDER BY al.severity = 'critical' DESC, al.amount DESC NULLS LAST, al.id`,
         [...params, q.limit, q.offset],
       ),
     ]);

@@ -282,6 +282,11 @@ describe('Pipeline API on the demo data', () => {
            FROM pipeline_alerts WHERE workspace_id = $1 AND status = 'triggered'`,
       );
       expect(all.summary).toEqual(stored);
+      // Critical first, then by amount, largest first.
+      const key = (a: Deal) => [a.severity === 'critical' ? 0 : 1, -Number(a.amount ?? -Infinity)];
+      const keys = (all.alerts as Deal[]).map(key);
+      const sorted = [...keys].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      expect(keys).toEqual(sorted);
       expect(all.alerts[0]).toEqual({
         alert_id: expect.any(String),
         opportunity_id: expect.any(String),
