@@ -177,12 +177,10 @@ export async function loadBenchData(
       },
     );
 
-    await step(
-      `${o.openDeals} open and ${o.closedDeals} closed deals, stage history, contact roles`,
-      async () => {
-        // Each deal's plan: every value derives from its number n.
-        await q(
-          `CREATE TEMP TABLE bench_deals AS
+    // Each deal's plan: every value derives from its number n.
+    await step(`plan of ${o.openDeals} open and ${o.closedDeals} closed deals`, async () => {
+      await q(
+        `CREATE TEMP TABLE bench_deals AS
          SELECT n, ${uid('opp', 'n')} AS id, open, ${uid('acct', '(n - 1) % $3 + 1')} AS account_id,
                 ${uid('rep', '(n - 1) % $4 + 1')} AS owner_id, round((1000 + ${rnd('n', 1)} * 199000)::numeric, 2) AS amount,
                 CASE WHEN open THEN ($6::text[])[n % 4 + 1] WHEN won THEN 'Closed Won' ELSE 'Closed Lost' END AS stage,
@@ -203,12 +201,14 @@ export async function loadBenchData(
               FROM (SELECT CASE WHEN NOT p.open THEN $7::date - 1 - floor(${rnd('n', 7)} * 730)::int
                                 WHEN ${rnd('n', 12)} * 6 < 1 THEN $7::date - 1 - floor(${rnd('n', 7)} * 30)::int
                                 ELSE $7::date + floor(${rnd('n', 7)} * 450)::int END AS close_date) x) c`,
-          [o.openDeals, o.accounts, reps, deals, STAGES, o.asOf],
-        );
-        await runner.query('CREATE UNIQUE INDEX ON bench_deals (n)');
-        await runner.query('ANALYZE bench_deals');
-        await q(
-          `INSERT INTO opportunities (id, workspace_id, name, account_id, owner_id, amount, stage, probability,
+        [o.openDeals, o.accounts, reps, deals, STAGES, o.asOf],
+      );
+      await runner.query('CREATE UNIQUE INDEX ON bench_deals (n)');
+      await runner.query('ANALYZE bench_deals');
+    });
+    await step('deals', () =>
+      q(
+        `INSERT INTO opportunities (id, workspace_id, name, account_id, owner_id, amount, stage, probability,
                                     forecast_category, status, close_date, created_date, segment, next_step, ${SYNC_COLUMNS})
          SELECT d.id, $1::uuid, 'Deal ' || d.n, d.account_id, d.owner_id, d.amount, d.stage,
                 CASE WHEN d.open AND ${rnd('d.n', 3)} < 0.4 THEN round((${rnd('d.n', 4)})::numeric, 4) END,
@@ -216,12 +216,14 @@ export async function loadBenchData(
                 d.status, d.close_date, d.created_date, CASE WHEN d.n % 5 = 0 THEN ($3::text[])[d.n % 3 + 1] END,
                 CASE WHEN ${rnd('d.n', 13)} >= 0.2 THEN 'Follow up' END, ${sync('opp', 'd.n')}
            FROM bench_deals d`,
-          [['commit', 'best_case', 'pipeline'], SEGMENTS],
-        );
-        // Rows at even steps from creation to as_of (open deals) or the close (closed deals,
-        // whose last row, the close, is on the close day).
-        await q(
-          `INSERT INTO opportunity_stage_history (workspace_id, opportunity_id, changed_at, stage, status, amount,
+        [['commit', 'best_case', 'pipeline'], SEGMENTS],
+      ),
+    );
+    await step('stage history', () =>
+      // Rows at even steps from creation to as_of (open deals) or the close (closed deals,
+      // whose last row, the close, is on the close day).
+      q(
+        `INSERT INTO opportunity_stage_history (workspace_id, opportunity_id, changed_at, stage, status, amount,
                                                 close_date, forecast_category, probability, source, created_at)
          SELECT $1::uuid, d.id, h.at, CASE WHEN h.last THEN o.stage ELSE ($2::text[])[least(j, 4)] END,
                 CASE WHEN h.last THEN o.status ELSE 'open' END,
@@ -237,17 +239,18 @@ export async function loadBenchData(
                    CASE WHEN j = d.steps AND NOT d.open THEN d.last_at + interval '1 hour'
                         ELSE d.created_at + (CASE WHEN d.open THEN $3::date::timestamp AT TIME ZONE 'UTC' ELSE d.last_at END
                                              - d.created_at) * (j - 1) / d.steps + make_interval(hours => 8 + j) END AS at) h`,
-          [STAGES, o.asOf],
-        );
-        await q(
-          `INSERT INTO opportunity_contacts (workspace_id, opportunity_id, opportunity_external_id, contact_id,
+        [STAGES, o.asOf],
+      ),
+    );
+    await step('contact roles', () =>
+      q(
+        `INSERT INTO opportunity_contacts (workspace_id, opportunity_id, opportunity_external_id, contact_id,
                                            contact_external_id, role, is_primary, ${SYNC_COLUMNS})
          SELECT $1::uuid, d.id, 'opp-' || d.n, ${uid('contact', '(d.n * 7 + j) % $2 + 1')}, 'contact-' || ((d.n * 7 + j) % $2 + 1),
                 'Stakeholder', j = 1, ${sync('role', `d.n || '-' || j`)}
            FROM bench_deals d CROSS JOIN LATERAL generate_series(1, d.roles) j`,
-          [o.contacts],
-        );
-      },
+        [o.contacts],
+      ),
     );
 
     for (let from = 1; from <= o.activities; from += ACTIVITY_BATCH) {
