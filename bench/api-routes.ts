@@ -69,8 +69,6 @@ function pipelineRoutes(
   const hygiene = app.get(HygieneService);
   const criticalWhere = `d.workspace_id = $1 AND d.deal_status = $2 AND d.health_status = $3`;
   const criticalOrder = `d.amount DESC NULLS LAST, d.opportunity_id`;
-  const hygieneFrom = `FROM pipeline_alerts al JOIN opportunities o ON o.workspace_id = al.workspace_id AND o.id = al.opportunity_id`;
-  const hygieneWhere = `al.workspace_id = $1 AND al.status = 'triggered'`;
   return [
     {
       name: 'GET /v1/pipeline/health',
@@ -158,18 +156,20 @@ function pipelineRoutes(
       sql: [
         [
           {
-            sql: `SELECT count(*)::int AS total_alerts, count(*) FILTER (WHERE al.severity = 'critical')::int AS critical,
-                         count(*) FILTER (WHERE al.severity = 'warning')::int AS warning
-                    ${hygieneFrom} WHERE ${hygieneWhere}`,
+            sql: `SELECT COALESCE(sum(al.alerts), 0)::int AS total_alerts,
+                         COALESCE(sum(al.alerts) FILTER (WHERE al.severity = 'critical'), 0)::int AS critical,
+                         COALESCE(sum(al.alerts) FILTER (WHERE al.severity = 'warning'), 0)::int AS warning
+                    FROM pipeline_alert_counts al WHERE al.workspace_id = $1`,
             params: [ws],
           },
           {
             sql: `SELECT al.id AS alert_id, al.opportunity_id, o.external_id AS crm_id, o.name AS opportunity_name, al.alert_type,
-                         al.severity, al.message, o.amount::text AS amount, u.name AS owner_name, al.triggered_at
-                    ${hygieneFrom} LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
-                   WHERE ${hygieneWhere}
-                   ORDER BY al.severity = 'critical' DESC, o.amount DESC NULLS LAST, al.id
-                   LIMIT $2 OFFSET $3`,
+                         al.severity, al.message, al.amount::text AS amount, u.name AS owner_name, al.triggered_at
+                    FROM (SELECT al.* FROM pipeline_alerts al WHERE al.workspace_id = $1 AND al.status = 'triggered'
+                           ORDER BY al.severity = 'critical' DESC, al.amount DESC NULLS LAST, al.id LIMIT $2 OFFSET $3) al
+                    JOIN opportunities o ON o.workspace_id = al.workspace_id AND o.id = al.opportunity_id
+                    LEFT JOIN crm_users u ON u.workspace_id = al.workspace_id AND u.id = al.owner_id
+                   ORDER BY al.severity = 'critical' DESC, al.amount DESC NULLS LAST, al.id`,
             params: [ws, 50, 0],
           },
         ],
