@@ -47,6 +47,8 @@ const ROUTES = process.env.BENCH_ROUTES ? new RegExp(process.env.BENCH_ROUTES) :
 const RAW_NAME = 'bare node:http, pipeline summary (no Nest, no auth)';
 
 interface Measured {
+  /** Completed calls: requests cut off at the deadline are not counted. */
+  n: number;
   p50: number;
   p95: number;
   p99: number;
@@ -59,6 +61,7 @@ interface HttpMeasured extends Measured {
 }
 
 const summarise = (latencies: number[], seconds: number): Measured => ({
+  n: latencies.length,
   p50: percentile(latencies, 50),
   p95: percentile(latencies, 95),
   p99: percentile(latencies, 99),
@@ -242,11 +245,16 @@ async function main(): Promise<void> {
           const failure = `${route.name} (${label}): non-2xx responses ${JSON.stringify(m.statuses)}, connection errors/timeouts ${m.errors}`;
           failures.push(failure);
           log(`!!!!! ${failure}`);
+        } else if (m.n === 0) {
+          const failure = `${route.name} (${label}): no response completed within the run (slower than it; raise BENCH_SECONDS)`;
+          failures.push(failure);
+          log(`!!!!! ${failure}`);
         }
       }
       rows.push({ route, api, alone, service, sql });
       log(
-        `  ${route.name}: API p95 ${fmt(api.p95)} ms (${fmt(api.perSecond, 0)} req/s), alone p95 ${fmt(alone.p95)} ms, ` +
+        `  ${route.name}: API p95 ${fmt(api.p95)} ms (${fmt(api.perSecond, 0)} req/s, ${api.n} responses), ` +
+          `alone p95 ${fmt(alone.p95)} ms (${alone.n} responses), ` +
           `service p95 ${fmt(service.p95)} ms${sql ? `, SQL p95 ${fmt(sql.p95)} ms` : ''}; load average ${load()}`,
       );
     }
@@ -267,7 +275,7 @@ async function main(): Promise<void> {
       } finally {
         await server.close();
       }
-      if (Object.keys(raw.api.statuses).length > 0 || raw.api.errors > 0)
+      if (Object.keys(raw.api.statuses).length > 0 || raw.api.errors > 0 || raw.api.n === 0)
         failures.push(`${RAW_NAME}: ${JSON.stringify(raw.api.statuses)}, ${raw.api.errors} errors`);
     }
 
