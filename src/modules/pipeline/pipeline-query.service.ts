@@ -99,6 +99,104 @@ const HEALTH_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stag
   d.last_activity_at, d.recent_activities, d.engagement_norm, d.engaged_contacts, d.contacts_norm, d.close_date_pushes,
   d.next_step_missing, d.computed_at, s.engagement_window_days, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}, d.points_${f}`).join(', ')}`;
 
+export interface SqlQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/** The summary's statement: the rollups, unless the amount filter needs the deals themselves. */
+export function summaryQuery(workspaceId: string, q: HealthQueryDto): SqlQuery {
+  const table = q.min_amount === undefined ? 'pipeline_rollups' : 'pipeline_deals';
+  const where = new Where(workspaceId);
+  where.clauses.push(`d.deal_status = 'open'`);
+  where.add((p) => `d.owner_id = ${p}`, q.owner_id);
+  where.add((p) => `d.segment = ${p}`, q.segment);
+  where.add((p) => `d.amount >= ${p}`, q.min_amount);
+  const aggregates =
+    table === 'pipeline_rollups'
+      ? `sum(d.deals)::int AS n, sum(d.amount)::text AS amount, sum(d.score_sum)::text AS score_sum`
+      : `count(*)::int AS n, COALESCE(sum(d.amount), 0)::text AS amount, COALESCE(sum(d.health_score), 0)::text AS score_sum`;
+  return {
+    sql: `SELECT d.health_status, ${aggregates},
+                 (SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1) AS recomputed_at
+            FROM ${table} d WHERE ${where} GROUP BY d.health_status`,
+    params: where.params,
+  };
+}
+
+/** The list's page (an index range of the read model, then names) and its total (run together). */
+export function listQueries(workspaceId: string, q: DealListQueryDto): [SqlQuery, SqlQuery] {
+  const where = new Where(workspaceId);
+  if (q.status !== 'all') where.add((p) => `d.deal_status = ${p}`, q.status);
+  where.add((p) => `d.health_status = ${p}`, q.health);
+  where.add((p) => `d.owner_id = ${p}`, q.owner_id);
+  where.add((p) => `d.segment = ${p}`, q.segment);
+  where.add((p) => `d.stage = ${p}`, q.stage);
+  where.add((p) => `d.amount >= ${p}`, q.min_amount);
+  where.add((p) => `d.amount <= ${p}`, q.max_amount);
+  const desc = q.sort.startsWith('-');
+  const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as SortField];
+  const order = `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, d.opportunity_id`;
+  const n = where.params.length;
+  return [
+    {
+      sql: `SELECT d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
+                   d.amount::text AS amount, d.stage, to_char(d.close_date, 'YYYY-MM-DD') AS close_date,
+                   d.probability::float8 AS probability, ${HEALTH_COLUMNS}
+              FROM (SELECT d.* FROM pipeline_deals d WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) d
+              JOIN opportunities o ON o.workspace_id = d.workspace_id AND o.id = d.opportunity_id
+              LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = o.account_id
+              LEFT JOIN crm_users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id
+              LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id
+             ORDER BY ${order}`,
+      params: [...where.params, q.limit, q.offset],
+    },
+    {
+      sql:
+        q.min_amount === undefined && q.max_amount === undefined
+          ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
+          : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
+      params: where.params,
+    },
+  ];
+}
+
+/** A deal's details: the deal with its health, its activity totals as of `now`, its contacts. */
+export function detailQueries(
+  workspaceId: string,
+  opportunityId: string,
+  now: Date,
+): [SqlQuery, SqlQuery, SqlQuery] {
+  return [
+    {
+      sql: `SELECT o.id AS opportunity_id, o.external_id AS crm_id, o.name, o.account_id, a.name AS account_name, o.owner_id,
+                   u.name AS owner_name, o.amount::text AS amount, o.currency, o.stage, o.status, o.probability::float8 AS probability,
+                   to_char(o.close_date, 'YYYY-MM-DD') AS close_date, to_char(o.created_date, 'YYYY-MM-DD') AS created_date,
+                   o.next_step, ${HEALTH_COLUMNS}
+              FROM opportunities o
+              LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
+              LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
+              LEFT JOIN pipeline_deals d ON d.workspace_id = o.workspace_id AND d.opportunity_id = o.id
+              LEFT JOIN pipeline_settings s ON s.workspace_id = o.workspace_id
+             WHERE o.workspace_id = $1 AND o.id = $2 AND o.deleted_at IS NULL`,
+      params: [workspaceId, opportunityId],
+    },
+    {
+      sql: `SELECT count(*)::int AS total, count(*) FILTER (WHERE occurred_at > $3::timestamptz - interval '7 days')::int AS last_7_days,
+                   to_char(max(occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last_activity_date
+              FROM activities WHERE workspace_id = $1 AND opportunity_id = $2 AND deleted_at IS NULL AND occurred_at <= $3`,
+      params: [workspaceId, opportunityId, now],
+    },
+    {
+      sql: `SELECT c.id AS contact_id, btrim(concat_ws(' ', c.first_name, c.last_name)) AS name, c.title, oc.role, oc.is_primary
+              FROM opportunity_contacts oc JOIN contacts c ON c.workspace_id = oc.workspace_id AND c.id = oc.contact_id
+             WHERE oc.workspace_id = $1 AND oc.opportunity_id = $2 AND oc.deleted_at IS NULL AND c.deleted_at IS NULL
+             ORDER BY oc.is_primary DESC, name, c.id`,
+      params: [workspaceId, opportunityId],
+    },
+  ];
+}
+
 /**
  * The read side of the pipeline: the summary, the deal list and a deal's details, all from the
  * read model the recompute keeps (pipeline_deals), joined to the CRM tables for names.
@@ -111,29 +209,14 @@ export class PipelineQueryService {
   ) {}
 
   async summary(workspaceId: string, q: HealthQueryDto): Promise<HealthSummaryDto> {
-    // The rollups answer unless the amount filter needs the deals themselves.
-    const table = q.min_amount === undefined ? 'pipeline_rollups' : 'pipeline_deals';
-    const where = new Where(workspaceId);
-    where.clauses.push(`d.deal_status = 'open'`);
-    where.add((p) => `d.owner_id = ${p}`, q.owner_id);
-    where.add((p) => `d.segment = ${p}`, q.segment);
-    where.add((p) => `d.amount >= ${p}`, q.min_amount);
-    const aggregates =
-      table === 'pipeline_rollups'
-        ? `sum(d.deals)::int AS n, sum(d.amount)::text AS amount, sum(d.score_sum)::text AS score_sum`
-        : `count(*)::int AS n, COALESCE(sum(d.amount), 0)::text AS amount, COALESCE(sum(d.health_score), 0)::text AS score_sum`;
+    const query = summaryQuery(workspaceId, q);
     const rows: Array<{
       health_status: string | null;
       n: number;
       amount: string;
       score_sum: string;
       recomputed_at: Date | null;
-    }> = await this.dataSource.query(
-      `SELECT d.health_status, ${aggregates},
-              (SELECT recomputed_at FROM pipeline_settings WHERE workspace_id = $1) AS recomputed_at
-         FROM ${table} d WHERE ${where} GROUP BY d.health_status`,
-      where.params,
-    );
+    }> = await this.dataSource.query(query.sql, query.params);
     const state: { recomputed_at: Date | null } =
       rows[0] ??
       (
@@ -164,37 +247,10 @@ export class PipelineQueryService {
   }
 
   async list(workspaceId: string, q: DealListQueryDto): Promise<DealListDto> {
-    const where = new Where(workspaceId);
-    if (q.status !== 'all') where.add((p) => `d.deal_status = ${p}`, q.status);
-    where.add((p) => `d.health_status = ${p}`, q.health);
-    where.add((p) => `d.owner_id = ${p}`, q.owner_id);
-    where.add((p) => `d.segment = ${p}`, q.segment);
-    where.add((p) => `d.stage = ${p}`, q.stage);
-    where.add((p) => `d.amount >= ${p}`, q.min_amount);
-    where.add((p) => `d.amount <= ${p}`, q.max_amount);
-    const desc = q.sort.startsWith('-');
-    const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as SortField];
-    const order = `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, d.opportunity_id`;
-    const n = where.params.length;
+    const [page, count] = listQueries(workspaceId, q);
     const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
-                d.amount::text AS amount, d.stage, to_char(d.close_date, 'YYYY-MM-DD') AS close_date,
-                d.probability::float8 AS probability, ${HEALTH_COLUMNS}
-           FROM (SELECT d.* FROM pipeline_deals d WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) d
-           JOIN opportunities o ON o.workspace_id = d.workspace_id AND o.id = d.opportunity_id
-           LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = o.account_id
-           LEFT JOIN crm_users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id
-           LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id
-          ORDER BY ${order}`,
-        [...where.params, q.limit, q.offset],
-      ),
-      this.dataSource.query(
-        q.min_amount === undefined && q.max_amount === undefined
-          ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
-          : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
-        where.params,
-      ),
+      this.dataSource.query(page.sql, page.params),
+      this.dataSource.query(count.sql, count.params),
     ]);
     const now = this.clock.now();
     const deals: DealRowDto[] = (rows as Row[]).map((r) => {
@@ -213,34 +269,14 @@ export class PipelineQueryService {
 
   async detail(workspaceId: string, opportunityId: string): Promise<DealDetailDto> {
     if (!isUuid(opportunityId)) throw PipelineException.notFound('Deal', opportunityId);
-    const [r]: Row[] = await this.dataSource.query(
-      `SELECT o.id AS opportunity_id, o.external_id AS crm_id, o.name, o.account_id, a.name AS account_name, o.owner_id,
-              u.name AS owner_name, o.amount::text AS amount, o.currency, o.stage, o.status, o.probability::float8 AS probability,
-              to_char(o.close_date, 'YYYY-MM-DD') AS close_date, to_char(o.created_date, 'YYYY-MM-DD') AS created_date,
-              o.next_step, ${HEALTH_COLUMNS}
-         FROM opportunities o
-         LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
-         LEFT JOIN crm_users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_id
-         LEFT JOIN pipeline_deals d ON d.workspace_id = o.workspace_id AND d.opportunity_id = o.id
-         LEFT JOIN pipeline_settings s ON s.workspace_id = o.workspace_id
-        WHERE o.workspace_id = $1 AND o.id = $2 AND o.deleted_at IS NULL`,
-      [workspaceId, opportunityId],
+    const now = this.clock.now();
+    // The deal, its activity totals and its contacts at once: for an unknown id all come back empty.
+    const [[r], [acts], contacts]: Row[][] = await Promise.all(
+      detailQueries(workspaceId, opportunityId, now).map((query) =>
+        this.dataSource.query(query.sql, query.params),
+      ),
     );
     if (!r) throw PipelineException.notFound('Deal', opportunityId);
-    const now = this.clock.now();
-    const [acts]: Row[] = await this.dataSource.query(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE occurred_at > $3::timestamptz - interval '7 days')::int AS last_7_days,
-              to_char(max(occurred_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS last_activity_date
-         FROM activities WHERE workspace_id = $1 AND opportunity_id = $2 AND deleted_at IS NULL AND occurred_at <= $3`,
-      [workspaceId, opportunityId, now],
-    );
-    const contacts: Row[] = await this.dataSource.query(
-      `SELECT c.id AS contact_id, btrim(concat_ws(' ', c.first_name, c.last_name)) AS name, c.title, oc.role, oc.is_primary
-         FROM opportunity_contacts oc JOIN contacts c ON c.workspace_id = oc.workspace_id AND c.id = oc.contact_id
-        WHERE oc.workspace_id = $1 AND oc.opportunity_id = $2 AND oc.deleted_at IS NULL AND c.deleted_at IS NULL
-        ORDER BY oc.is_primary DESC, name, c.id`,
-      [workspaceId, opportunityId],
-    );
     const facts = r.status === 'open' ? factsOf(r, now) : null;
     const risks = facts ? riskFactors(facts) : [];
     const probability = num(r.probability);
