@@ -6,6 +6,7 @@ import { CrmAssociationsReferences1764147600000 } from './1764147600000-crm-asso
 import { Forecast1764154800000 } from './1764154800000-forecast';
 import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-indexes';
 import { Pipeline1764162000000 } from './1764162000000-pipeline';
+import { ForecastReadModels1764169200000 } from './1764169200000-forecast-read-models';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS = [
   Forecast1764154800000,
   ForecastReadIndexes1764158400000,
   Pipeline1764162000000,
+  ForecastReadModels1764169200000,
 ];
