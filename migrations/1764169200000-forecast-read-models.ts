@@ -16,6 +16,9 @@ const WATCHED = [
  * close month, owner, segment, category and probability source; per-rep running totals by close
  * day; per closed deal its contacts, activities and seconds in each open stage; and a response
  * cache for the changes view. All are rebuilt per workspace by ForecastReadModelService.refresh.
+ * The three derived tables carry no foreign key to workspaces: they are rewritten whole on each
+ * refresh (100,000+ rows on the bench), where a per-row key check cost more than the rest of the
+ * insert; forecast_read_state (cascading) says which workspaces have them.
  *
  * Freshness: a statement trigger on every table that feeds them records "workspace W changed in
  * transaction T" (insert-only, one row per transaction, so writers never wait on each other); the
@@ -68,7 +71,7 @@ export class ForecastReadModels1764169200000 implements MigrationInterface {
     // source = the probability source (status for closed deals).
     await q.query(`
       CREATE TABLE forecast_month_totals (
-        workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        workspace_id uuid NOT NULL,
         grain varchar(20) NOT NULL,
         owner_id uuid,
         segment varchar(40),
@@ -88,7 +91,7 @@ export class ForecastReadModels1764169200000 implements MigrationInterface {
     // are the row at its last day minus the row before its first.
     await q.query(`
       CREATE TABLE coaching_rep_days (
-        workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        workspace_id uuid NOT NULL,
         owner_id uuid NOT NULL,
         close_date date NOT NULL,
         deals bigint NOT NULL,
@@ -101,30 +104,24 @@ export class ForecastReadModels1764169200000 implements MigrationInterface {
         PRIMARY KEY (workspace_id, owner_id, close_date)
       )`);
 
-    // Each closed (won or lost) deal with an owner: its contact roles and activities.
+    // Each closed (won or lost) deal with an owner: its contact roles, activities and the
+    // seconds it spent in each open stage (parallel arrays, sorted by stage). No primary key:
+    // rewritten whole by each refresh, read by owner and close date.
     await q.query(`
       CREATE TABLE coaching_closed_deals (
-        workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        workspace_id uuid NOT NULL,
         opportunity_id uuid NOT NULL,
         owner_id uuid NOT NULL,
         close_date date NOT NULL,
         won boolean NOT NULL,
         contacts integer NOT NULL,
         activities integer NOT NULL,
-        PRIMARY KEY (workspace_id, opportunity_id)
+        stages varchar(100)[] NOT NULL,
+        stage_seconds numeric[] NOT NULL
       )`);
     await q.query(
       `CREATE INDEX coaching_closed_deals_owner_idx ON coaching_closed_deals (workspace_id, owner_id, close_date)`,
     );
-    // Seconds each closed deal spent in each open stage (from its stage history).
-    await q.query(`
-      CREATE TABLE coaching_deal_stages (
-        workspace_id uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-        opportunity_id uuid NOT NULL,
-        stage varchar(100) NOT NULL,
-        seconds numeric NOT NULL,
-        PRIMARY KEY (workspace_id, opportunity_id, stage)
-      )`);
 
     // The changes view's answers, per normalised question and read-model version.
     await q.query(`
@@ -141,7 +138,6 @@ export class ForecastReadModels1764169200000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE forecast_response_cache`);
-    await q.query(`DROP TABLE coaching_deal_stages`);
     await q.query(`DROP TABLE coaching_closed_deals`);
     await q.query(`DROP TABLE coaching_rep_days`);
     await q.query(`DROP TABLE forecast_month_totals`);

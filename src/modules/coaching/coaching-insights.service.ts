@@ -137,22 +137,23 @@ export class CoachingInsightsService {
     end: string,
     owners: string[],
   ): Promise<DealFacts[]> {
-    const params = [workspaceId, start, end, owners];
-    const where = `d.workspace_id = $1 AND d.owner_id = ANY($4::uuid[]) AND d.close_date BETWEEN $2::date AND $3::date`;
-    const deals: DealRow[] = await this.dataSource.query(
-      `SELECT d.opportunity_id AS id, d.owner_id, d.won, d.contacts, d.activities
-         FROM coaching_closed_deals d WHERE ${where} ORDER BY d.opportunity_id`,
-      params,
-    );
-    if (deals.length === 0) return [];
-    const stages: StageRow[] = await this.dataSource.query(
-      `SELECT s.opportunity_id, s.stage, (s.seconds / 86400)::float8 AS days
+    // One row per deal, its stages and days as parallel arrays (days = seconds / 86400 as
+    // float8, the direct query's expression).
+    const rows: Array<DealRow & { stages: string[]; days: number[] }> = await this.dataSource.query(
+      `SELECT d.opportunity_id AS id, d.owner_id, d.won, d.contacts, d.activities, d.stages,
+              ARRAY(SELECT (s.seconds / 86400)::float8 FROM unnest(d.stage_seconds) WITH ORDINALITY AS s(seconds, i)
+                     ORDER BY s.i) AS days
          FROM coaching_closed_deals d
-         JOIN coaching_deal_stages s ON s.workspace_id = d.workspace_id AND s.opportunity_id = d.opportunity_id
-        WHERE ${where}`,
-      params,
+        WHERE d.workspace_id = $1 AND d.owner_id = ANY($4::uuid[]) AND d.close_date BETWEEN $2::date AND $3::date
+        ORDER BY d.opportunity_id`,
+      [workspaceId, start, end, owners],
     );
-    return factsOf(deals, stages);
+    return factsOf(
+      rows,
+      rows.flatMap((d) =>
+        d.stages.map((stage, i) => ({ opportunity_id: d.id, stage, days: d.days[i] })),
+      ),
+    );
   }
 }
 

@@ -63,27 +63,19 @@ export class ForecastChangesService {
     limit: number,
   ) {
     const q = await this.question(workspaceId, name, range, scope, asOf);
-    const state = await this.readModel.state(workspaceId);
-    if (!state) return this.answer(workspaceId, q.period, q.from, q.to, scope, limit);
-    const params = JSON.stringify({
-      period: [q.period.name, q.period.label, q.period.start, q.period.end],
-      from: q.from,
-      to: q.to,
-      owner_id: scope.ownerId ?? null,
-      segment: scope.segment ?? null,
-      limit,
-    });
-    const hit = await this.readModel.cached(workspaceId, 'changes', params, state.version);
-    if (hit !== null) return JSON.parse(hit) as Awaited<ReturnType<typeof this.answer>>;
-    const result = await this.answer(workspaceId, q.period, q.from, q.to, scope, limit);
-    await this.readModel.store(
+    return this.readModel.answer(
       workspaceId,
       'changes',
-      params,
-      state.version,
-      JSON.stringify(result),
+      {
+        period: [q.period.name, q.period.label, q.period.start, q.period.end],
+        from: q.from,
+        to: q.to,
+        owner_id: scope.ownerId ?? null,
+        segment: scope.segment ?? null,
+        limit,
+      },
+      () => this.answer(workspaceId, q.period, q.from, q.to, scope, limit),
     );
-    return result;
   }
 
   /**

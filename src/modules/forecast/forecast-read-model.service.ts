@@ -19,8 +19,8 @@ export interface ReadModelState {
  *   probability source (count, amount, weighted amount), at four grains;
  * - `coaching_rep_days`: per rep and close day, running totals of won / lost deals, won amount,
  *   pipeline and cycle days;
- * - `coaching_closed_deals` and `coaching_deal_stages`: each closed deal's contact roles,
- *   activities and seconds per open stage;
+ * - `coaching_closed_deals`: each closed deal's contact roles, activities and seconds per open
+ *   stage;
  * - `forecast_response_cache`: the changes view's answers, valid for one version.
  *
  * A trigger on every table they derive from marks the workspace dirty in the writing
@@ -88,10 +88,11 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
         workspaceId,
       ]);
       await m.query(`DELETE FROM forecast_read_dirty WHERE workspace_id = $1`, [workspaceId]);
+      // Sorts and hashes of 100,000+ rows stay in memory instead of spilling to disk.
+      await m.query(`SET LOCAL work_mem = '64MB'`);
       for (const table of [
         'forecast_month_totals',
         'coaching_rep_days',
-        'coaching_deal_stages',
         'coaching_closed_deals',
         'forecast_response_cache',
       ])
@@ -117,13 +118,16 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
     await m.query(
       `INSERT INTO forecast_month_totals (workspace_id, grain, owner_id, segment, close_month, category, source, deal_count, amount, weighted)
        SELECT $1, CASE GROUPING(d.owner_id, d.segment) WHEN 0 THEN 'owner_segment' WHEN 1 THEN 'owner' WHEN 2 THEN 'segment' ELSE 'workspace' END,
-              d.owner_id, d.segment, d.close_month, d.category, d.source, count(*), sum(d.amount), sum(d.weighted)
-         FROM (SELECT o.owner_id, ${dealSegment()} AS segment, date_trunc('month', o.close_date)::date AS close_month,
-                      ${s.category} AS category, ${s.probabilitySource} AS source, COALESCE(o.amount, 0) AS amount,
-                      CASE WHEN o.status = 'won' THEN COALESCE(o.amount, 0) WHEN o.status = 'lost' THEN 0
-                           ELSE COALESCE(o.amount, 0) * COALESCE(o.probability, m.probability) END AS weighted
-                 FROM opportunities o ${accountJoin()} ${stageMappingJoin('o')}
-                WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.close_date IS NOT NULL) d
+              d.owner_id, d.segment, d.close_month, d.category, d.source, sum(d.n), sum(d.amount), sum(d.weighted)
+         FROM (SELECT e.owner_id, e.segment, e.close_month, e.category, e.source,
+                      count(*) AS n, sum(e.amount) AS amount, sum(e.weighted) AS weighted
+                 FROM (SELECT o.owner_id, ${dealSegment()} AS segment, date_trunc('month', o.close_date)::date AS close_month,
+                              ${s.category} AS category, ${s.probabilitySource} AS source, COALESCE(o.amount, 0) AS amount,
+                              CASE WHEN o.status = 'won' THEN COALESCE(o.amount, 0) WHEN o.status = 'lost' THEN 0
+                                   ELSE COALESCE(o.amount, 0) * COALESCE(o.probability, m.probability) END AS weighted
+                         FROM opportunities o ${accountJoin()} ${stageMappingJoin('o')}
+                        WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.close_date IS NOT NULL) e
+                GROUP BY e.owner_id, e.segment, e.close_month, e.category, e.source) d
         GROUP BY GROUPING SETS ((d.close_month, d.owner_id, d.segment, d.category, d.source),
                                 (d.close_month, d.owner_id, d.category, d.source),
                                 (d.close_month, d.segment, d.category, d.source),
@@ -155,30 +159,64 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
   }
 
   private async closedDeals(m: EntityManager, workspaceId: string) {
+    const closed = `o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status IN ('won', 'lost')
+      AND o.owner_id IS NOT NULL AND o.close_date IS NOT NULL`;
+    // Each deal's stage seconds from its own history rows (an index range per deal, in the
+    // services' order): a plan that stays the same whatever the planner's statistics say.
     await m.query(
-      `INSERT INTO coaching_closed_deals (workspace_id, opportunity_id, owner_id, close_date, won, contacts, activities)
+      `INSERT INTO coaching_closed_deals (workspace_id, opportunity_id, owner_id, close_date, won, contacts, activities, stages, stage_seconds)
        SELECT $1, o.id, o.owner_id, o.close_date, o.status = 'won',
               (SELECT count(*) FROM opportunity_contacts c
                 WHERE c.workspace_id = $1 AND c.opportunity_id = o.id AND c.deleted_at IS NULL),
               (SELECT count(*) FROM activities a
-                WHERE a.workspace_id = $1 AND a.opportunity_id = o.id AND a.deleted_at IS NULL)
+                WHERE a.workspace_id = $1 AND a.opportunity_id = o.id AND a.deleted_at IS NULL),
+              COALESCE(st.stages, '{}'), COALESCE(st.seconds, '{}')
          FROM opportunities o
-        WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status IN ('won', 'lost')
-          AND o.owner_id IS NOT NULL AND o.close_date IS NOT NULL`,
+         LEFT JOIN LATERAL (
+           SELECT array_agg(x.stage ORDER BY x.stage) AS stages, array_agg(x.seconds ORDER BY x.stage) AS seconds
+             FROM (SELECT h.stage, sum(EXTRACT(EPOCH FROM (h.next_at - h.changed_at))) AS seconds
+                     FROM (SELECT stage, status, changed_at,
+                                  lead(changed_at) OVER (ORDER BY changed_at, created_at, id) AS next_at
+                             FROM opportunity_stage_history
+                            WHERE workspace_id = $1 AND opportunity_id = o.id) h
+                    WHERE h.status = 'open' AND h.next_at IS NOT NULL
+                    GROUP BY h.stage) x) st ON true
+        WHERE ${closed}
+        ORDER BY o.owner_id, o.close_date`,
       [workspaceId],
     );
-    await m.query(
-      `INSERT INTO coaching_deal_stages (workspace_id, opportunity_id, stage, seconds)
-       SELECT $1, h.opportunity_id, h.stage, sum(EXTRACT(EPOCH FROM (h.next_at - h.changed_at)))
-         FROM (SELECT opportunity_id, stage, status, changed_at,
-                      lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at, created_at, id) AS next_at
-                 FROM opportunity_stage_history
-                WHERE workspace_id = $1
-                  AND opportunity_id IN (SELECT d.opportunity_id FROM coaching_closed_deals d WHERE d.workspace_id = $1)) h
-        WHERE h.status = 'open' AND h.next_at IS NOT NULL
-        GROUP BY h.opportunity_id, h.stage`,
-      [workspaceId],
-    );
+  }
+
+  /**
+   * The answer of `route` to the question `params`: when the read models are fresh, the one
+   * cached at their version, computed and stored on a miss; otherwise computed. Answers are
+   * stored as JSON text, so a hit returns the same bytes.
+   */
+  async answer<T>(
+    workspaceId: string,
+    route: string,
+    params: Record<string, unknown>,
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    const state = await this.state(workspaceId);
+    if (!state) return compute();
+    const key = JSON.stringify(params);
+    const hit = await this.cached(workspaceId, route, key, state.version);
+    if (hit !== null) return JSON.parse(hit) as T;
+    const result = await compute();
+    await this.store(workspaceId, route, key, state.version, JSON.stringify(result));
+    return result;
+  }
+
+  /**
+   * Invalidates the cached answers without rebuilding anything, on the caller's transaction:
+   * the snapshot job calls it, since the trends are cached and read the snapshots.
+   */
+  async invalidateCache(m: EntityManager, workspaceId: string): Promise<void> {
+    await m.query(`UPDATE forecast_read_state SET version = version + 1 WHERE workspace_id = $1`, [
+      workspaceId,
+    ]);
+    await m.query(`DELETE FROM forecast_response_cache WHERE workspace_id = $1`, [workspaceId]);
   }
 
   /** A cached answer of `route` for `params` at `version`, or null. */

@@ -298,6 +298,29 @@ export class ForecastService {
     // A period that has not begun is shown from the start of the current quarter.
     const seriesStart = period.start < current.start ? period.start : current.start;
     const seriesEnd = period.end < asOf.day ? period.end : asOf.day;
+    // Cached per question while the read models are fresh; the snapshot job invalidates it.
+    return this.readModel.answer(
+      workspaceId,
+      'trends',
+      {
+        period: [period.name, period.label, period.start, period.end],
+        series: [seriesStart, seriesEnd],
+        granularity,
+        owner_id: scope.ownerId ?? null,
+        segment: scope.segment ?? null,
+      },
+      () => this.trendPoints(workspaceId, period, granularity, scope, seriesStart, seriesEnd),
+    );
+  }
+
+  private async trendPoints(
+    workspaceId: string,
+    period: Period,
+    granularity: 'daily' | 'weekly' | 'monthly',
+    scope: ForecastScope,
+    seriesStart: string,
+    seriesEnd: string,
+  ) {
     const days: Array<{ date: string; rebuilt: boolean }> = await this.dataSource.query(
       `SELECT snapshot_date::text AS date, rebuilt FROM forecast_snapshot_days
         WHERE workspace_id = $1 AND snapshot_date BETWEEN $2::date AND $3::date ORDER BY snapshot_date`,

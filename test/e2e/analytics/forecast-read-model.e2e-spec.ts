@@ -1,6 +1,7 @@
 import { CrmWriterService } from '../../../src/modules/crm/crm-writer.service';
 import { DemoDataService } from '../../../src/modules/demo/demo-data.service';
 import { ForecastReadModelService } from '../../../src/modules/forecast/forecast-read-model.service';
+import { ForecastSnapshotService } from '../../../src/modules/forecast/forecast-snapshot.service';
 import { idsOf, TestRecord, writeCrm } from '../../support/crm-records';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
 import { waitFor } from '../../support/wait';
@@ -199,6 +200,20 @@ describe('Forecast and coaching read models', () => {
     expect(JSON.parse(direct[paths()[4]]).reps[0].metrics.pipeline).toBe('2000.00');
   });
 
+  it('serves cached trends only until the next snapshot', async () => {
+    expect(await readModel.state(a.workspaceId)).not.toBeNull();
+    const path = `/v1/forecast/trends?as_of=${AS_OF}&granularity=monthly`;
+    expect((await get(path)).trends).toEqual([]);
+    expect((await get(path)).trends).toEqual([]);
+    const v = await version(a.workspaceId);
+    await t.app.get(ForecastSnapshotService).snapshot(a.workspaceId, AS_OF);
+    expect(await version(a.workspaceId)).toBe(v + 1);
+    expect(await readModel.state(a.workspaceId)).not.toBeNull();
+    const trends = (await get(path)).trends;
+    expect(trends.map((p: { date: string }) => p.date)).toEqual(['2026-10-01', '2026-11-01']);
+    expect(trends[1]).toMatchObject({ date: '2026-11-01', commit: '1200.00', closed: '500.25' });
+  });
+
   it('keeps workspaces apart: another workspace reads none of these rows', async () => {
     const b = await createClient(t, { workspace: 'read-model-b' });
     await buildFinished(b.workspaceId);
@@ -221,6 +236,8 @@ describe('Forecast and coaching read models', () => {
     const demo = await createClient(t, { workspace: row.slug });
     // The demo load ends like a build: its refresh job runs.
     await fresh(ws, 0);
+    await t.app.get(ForecastSnapshotService).snapshot(ws, summary.asOf);
+    await fresh(ws, 0);
     const reps: Array<{ id: string }> = await t.dataSource.query(
       `SELECT id FROM crm_users WHERE workspace_id = $1 AND role = 'rep' AND deleted_at IS NULL ORDER BY id`,
       [ws],
@@ -238,6 +255,8 @@ describe('Forecast and coaching read models', () => {
         `/v1/forecast/summary?period=${period}&as_of=${asOf}&segment=${encodeURIComponent(seg.segment)}`,
       );
       list.push(`/v1/forecast/changes?period=${period}&as_of=${asOf}`);
+      list.push(`/v1/forecast/changes?period=${period}&as_of=${asOf}&owner_id=${reps[0].id}`);
+      list.push(`/v1/forecast/trends?period=${period}&granularity=weekly&as_of=${asOf}`);
     }
     for (const period of ['current_quarter', 'last_quarter', 'ytd']) {
       list.push(`/v1/coaching/performance?period=${period}&as_of=${asOf}`);
