@@ -5,6 +5,8 @@ import { CrmWriterService } from '../crm/crm-writer.service';
 import { accountJoin, dealSegment, dealState, stageMappingJoin } from './deal-state.sql';
 
 export const READ_MODEL_QUEUE = 'forecast.read-model';
+/** Delay of the follow-up refresh when writes committed during a refresh (docs/FORECAST.md). */
+const FOLLOW_UP_SECONDS = 30;
 
 /** What a route needs to know before using the read models: their version, when fresh. */
 export interface ReadModelState {
@@ -45,6 +47,15 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
       READ_MODEL_QUEUE,
       async ({ workspaceId }) => {
         await this.refresh(workspaceId);
+        // A build that ended while this job was queued was not enqueued again (one job waits
+        // per workspace); if it committed after this refresh read, its marks are left: refresh
+        // once more a little later, so the read models end fresh after the last write.
+        if (!(await this.state(workspaceId)))
+          await this.queue.send(
+            READ_MODEL_QUEUE,
+            { workspaceId },
+            { singletonKey: workspaceId, startAfterSeconds: FOLLOW_UP_SECONDS },
+          );
       },
       { policy: 'stately', retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 1800 },
     );
@@ -100,6 +111,8 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
       await this.monthTotals(m, workspaceId);
       await this.repDays(m, workspaceId);
       await this.closedDeals(m, workspaceId);
+      // Fresh statistics for the routes' plans (the embedded database has no autovacuum).
+      await m.query(`ANALYZE forecast_month_totals, coaching_rep_days, coaching_closed_deals`);
       const [row] = await m.query(
         `INSERT INTO forecast_read_state (workspace_id, version) VALUES ($1, 1)
          ON CONFLICT (workspace_id) DO UPDATE SET version = forecast_read_state.version + 1, refreshed_at = now()

@@ -57,6 +57,7 @@ describe('Forecast and coaching read models', () => {
       async () =>
         (await version(workspaceId)) > after && (await readModel.state(workspaceId)) !== null,
       'the read model refresh',
+      180_000,
     );
 
   beforeAll(async () => {
@@ -278,5 +279,5 @@ describe('Forecast and coaching read models', () => {
     expect(await readModel.state(ws)).toBeNull();
     const direct = await read();
     for (const p of list) expect({ p, body: fromReadModels[p] }).toEqual({ p, body: direct[p] });
-  }, 300_000);
+  }, 900_000);
 });
