@@ -75,11 +75,15 @@ const load = () =>
     .join(', ');
 
 /** CONCURRENCY loops calling `call` back to back for `seconds`: an in-process ceiling. */
-async function measureCalls(call: () => Promise<unknown>, seconds: number): Promise<Measured> {
+async function measureCalls(
+  call: () => Promise<unknown>,
+  seconds: number,
+  concurrency = CONCURRENCY,
+): Promise<Measured> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const started = performance.now();
         await call();
@@ -205,6 +209,8 @@ async function main(): Promise<void> {
       alone: HttpMeasured;
       service: Measured;
       sql?: Measured;
+      /** The cache-miss computation alone (c=1), for routes with a response cache. */
+      uncached?: Measured;
     }
     const rows: Row[] = [];
     log(`\nMeasuring ${routes.length} routes; load average ${load()}`);
@@ -251,7 +257,10 @@ async function main(): Promise<void> {
           log(`!!!!! ${failure}`);
         }
       }
-      rows.push({ route, api, alone, service, sql });
+      const uncached = route.uncached
+        ? await measureCalls(route.uncached, SECONDS_ALONE, 1)
+        : undefined;
+      rows.push({ route, api, alone, service, sql, uncached });
       log(
         `  ${route.name}: API p95 ${fmt(api.p95)} ms (${fmt(api.perSecond, 0)} req/s, ${api.n} responses), ` +
           `alone p95 ${fmt(alone.p95)} ms (${alone.n} responses), ` +
@@ -299,6 +308,16 @@ async function main(): Promise<void> {
           `${summaryRoute ? fmt(summaryRoute.service.p95) : '-'} | ${summaryRoute?.sql ? fmt(summaryRoute.sql.p95) : '-'} | ` +
           `${ratio(raw.api.p95, summaryRoute?.service.p95)} | ${ratio(raw.api.p95, summaryRoute?.sql?.p95)} |`,
       );
+    const misses = rows.filter((r) => r.uncached);
+    if (misses.length > 0) {
+      log(
+        `\nResponse-cache misses: the route's computation without its cache (service, c=1, ${SECONDS_ALONE} s)`,
+      );
+      log('| route | p50 / p95 / p99 ms | calls/s |');
+      log('| --- | --- | --- |');
+      for (const r of misses)
+        log(`| ${r.route.name} | ${ms3(r.uncached!)} | ${fmt(r.uncached!.perSecond, 1)} |`);
+    }
     if (raw && summaryRoute)
       log(
         `\nNest + authentication + rate limiting on GET /v1/pipeline/health against the bare node:http server: ` +

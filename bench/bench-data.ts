@@ -18,6 +18,7 @@
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
+import { ForecastReadModelService } from '../src/modules/forecast/forecast-read-model.service';
 import { ForecastSnapshotService } from '../src/modules/forecast/forecast-snapshot.service';
 import { HealthRecomputeService } from '../src/modules/pipeline/health-recompute.service';
 import { fmt } from './bench-support';
@@ -357,5 +358,11 @@ export async function prepareReadModels(
   log(
     `Forecast snapshot of ${asOf} (history rebuilt ${snapshot.rebuilt?.from ?? '-'} .. ${snapshot.rebuilt?.to ?? '-'}): ` +
       `${fmt((performance.now() - started) / 1000, 2)} s`,
+  );
+  // The forecast and coaching read models, as the job after a build would refresh them.
+  const refreshStarted = performance.now();
+  await app.get(ForecastReadModelService).refresh(workspaceId);
+  log(
+    `Forecast and coaching read models refreshed: ${fmt((performance.now() - refreshStarted) / 1000, 2)} s`,
   );
 }

@@ -7,6 +7,7 @@ import { Forecast1764154800000 } from './1764154800000-forecast';
 import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-indexes';
 import { Pipeline1764162000000 } from './1764162000000-pipeline';
 import { PipelineHygieneRead1764165600000 } from './1764165600000-pipeline-hygiene-read';
+import { ForecastReadModels1764169200000 } from './1764169200000-forecast-read-models';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS = [
   ForecastReadIndexes1764158400000,
   Pipeline1764162000000,
   PipelineHygieneRead1764165600000,
+  ForecastReadModels1764169200000,
 ];

@@ -46,11 +46,16 @@ export class CoachingInsightsService {
     if (!rep) throw new CoachingException('NOT_FOUND', `Rep ${repId} not found`);
     const teammates = reps.filter((r) => r.team === rep.team && r.id !== rep.id).map((r) => r.id);
     const { period } = await this.coaching.window(workspaceId, name, asOf.day);
-    const figures = await this.coaching.figures(workspaceId, period);
-    const deals = await this.dealFacts(workspaceId, period.start, period.end, [
-      rep.id,
-      ...teammates,
-    ]);
+    const team = [rep.id, ...teammates];
+    // From the read models when they are fresh (docs/FORECAST.md, "Performance").
+    const fresh = await this.coaching.fresh(workspaceId);
+    const figures = await this.coaching.figures(
+      workspaceId,
+      period,
+      period,
+      fresh ? team : undefined,
+    );
+    const deals = await this.dealFacts(workspaceId, period.start, period.end, team, fresh);
     const repPooled = pool([figures.get(rep.id)]);
     const teamPooled = pool(teammates.map((id) => figures.get(id)));
     const { metrics } = performanceOf(rep, figures.get(rep.id), undefined);
@@ -96,14 +101,10 @@ export class CoachingInsightsService {
     start: string,
     end: string,
     owners: string[],
+    fromReadModel: boolean,
   ): Promise<DealFacts[]> {
-    const deals: Array<{
-      id: string;
-      owner_id: string;
-      won: boolean;
-      contacts: number;
-      activities: number;
-    }> = await this.dataSource.query(
+    if (fromReadModel) return this.dealFactsFromReadModel(workspaceId, start, end, owners);
+    const deals: DealRow[] = await this.dataSource.query(
       `SELECT o.id, o.owner_id, o.status = 'won' AS won,
                 (SELECT count(*) FROM opportunity_contacts c
                   WHERE c.workspace_id = $1 AND c.opportunity_id = o.id AND c.deleted_at IS NULL)::int AS contacts,
@@ -115,9 +116,8 @@ export class CoachingInsightsService {
       [workspaceId, start, end, owners],
     );
     if (deals.length === 0) return [];
-    const stages: Array<{ opportunity_id: string; stage: string; days: number }> =
-      await this.dataSource.query(
-        `SELECT h.opportunity_id, h.stage,
+    const stages: StageRow[] = await this.dataSource.query(
+      `SELECT h.opportunity_id, h.stage,
                 (sum(EXTRACT(EPOCH FROM (h.next_at - h.changed_at))) / 86400)::float8 AS days
            FROM (SELECT opportunity_id, stage, status, changed_at,
                         lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at, created_at, id) AS next_at
@@ -125,19 +125,63 @@ export class CoachingInsightsService {
                   WHERE workspace_id = $1 AND opportunity_id IN (SELECT o.id FROM opportunities o WHERE ${CLOSED_DEALS})) h
           WHERE h.status = 'open' AND h.next_at IS NOT NULL
           GROUP BY h.opportunity_id, h.stage`,
-        [workspaceId, start, end, owners],
-      );
-    const byDeal = new Map<string, Record<string, number>>();
-    for (const s of stages) {
-      if (!byDeal.has(s.opportunity_id)) byDeal.set(s.opportunity_id, {});
-      byDeal.get(s.opportunity_id)![s.stage] = s.days;
-    }
-    return deals.map((d) => ({
-      ownerId: d.owner_id,
-      won: d.won,
-      contacts: d.contacts,
-      activities: d.activities,
-      stageDays: byDeal.get(d.id) ?? {},
-    }));
+      [workspaceId, start, end, owners],
+    );
+    return factsOf(deals, stages);
   }
+
+  /** The same facts from the closed-deal read models (counts and stage seconds per deal). */
+  private async dealFactsFromReadModel(
+    workspaceId: string,
+    start: string,
+    end: string,
+    owners: string[],
+  ): Promise<DealFacts[]> {
+    // One row per deal, its stages and days as parallel arrays (days = seconds / 86400 as
+    // float8, the direct query's expression).
+    const rows: Array<DealRow & { stages: string[]; days: number[] }> = await this.dataSource.query(
+      `SELECT d.opportunity_id AS id, d.owner_id, d.won, d.contacts, d.activities, d.stages,
+              ARRAY(SELECT (s.seconds / 86400)::float8 FROM unnest(d.stage_seconds) WITH ORDINALITY AS s(seconds, i)
+                     ORDER BY s.i) AS days
+         FROM coaching_closed_deals d
+        WHERE d.workspace_id = $1 AND d.owner_id = ANY($4::uuid[]) AND d.close_date BETWEEN $2::date AND $3::date
+        ORDER BY d.opportunity_id`,
+      [workspaceId, start, end, owners],
+    );
+    return factsOf(
+      rows,
+      rows.flatMap((d) =>
+        d.stages.map((stage, i) => ({ opportunity_id: d.id, stage, days: d.days[i] })),
+      ),
+    );
+  }
+}
+
+interface DealRow {
+  id: string;
+  owner_id: string;
+  won: boolean;
+  contacts: number;
+  activities: number;
+}
+
+interface StageRow {
+  opportunity_id: string;
+  stage: string;
+  days: number;
+}
+
+function factsOf(deals: DealRow[], stages: StageRow[]): DealFacts[] {
+  const byDeal = new Map<string, Record<string, number>>();
+  for (const s of stages) {
+    if (!byDeal.has(s.opportunity_id)) byDeal.set(s.opportunity_id, {});
+    byDeal.get(s.opportunity_id)![s.stage] = s.days;
+  }
+  return deals.map((d) => ({
+    ownerId: d.owner_id,
+    won: d.won,
+    contacts: d.contacts,
+    activities: d.activities,
+    stageDays: byDeal.get(d.id) ?? {},
+  }));
 }

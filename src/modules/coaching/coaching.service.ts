@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { divideCents, fromCents, ratio, toCents } from '../crm/money';
 import { dealState, stageMappingJoin } from '../forecast/deal-state.sql';
 import { addDays, COACHING_PERIODS, daysBetween, Period } from '../forecast/fiscal-calendar';
+import { ForecastReadModelService } from '../forecast/forecast-read-model.service';
 import { ForecastSettingsService } from '../forecast/forecast-settings.service';
 import { QuotaService } from '../forecast/quota.service';
 import { CoachingException } from './coaching.exception';
@@ -56,6 +57,16 @@ export interface RepPerformance {
   previous_attainment: number | null;
 }
 
+interface FigureRow {
+  owner_id: string;
+  won: number;
+  lost: number;
+  won_amount: string;
+  pipeline: string;
+  cycle_days: number;
+  cycle_deals: number;
+}
+
 const EMPTY: Omit<RepFigures, 'quota'> = {
   wonAmount: 0n,
   won: 0,
@@ -80,7 +91,13 @@ export class CoachingService {
     private readonly dataSource: DataSource,
     private readonly settings: ForecastSettingsService,
     private readonly quotas: QuotaService,
+    private readonly readModel: ForecastReadModelService,
   ) {}
+
+  /** Whether the read models may answer for the workspace now (docs/FORECAST.md, "Performance"). */
+  async fresh(workspaceId: string): Promise<boolean> {
+    return (await this.readModel.state(workspaceId)) !== null;
+  }
 
   async window(workspaceId: string, name: CoachingPeriod, asOf: string) {
     const calendar = await this.settings.calendar(workspaceId);
@@ -105,24 +122,64 @@ export class CoachingService {
     );
   }
 
-  /** Each owner's figures for deals closing in [start, end] and quotas of [quotaStart, quotaEnd]. */
+  /**
+   * Each owner's figures for deals closing in [start, end] and quotas of [quotaStart, quotaEnd].
+   * With `owners` (the read models are fresh), only those owners' deal figures, from the reps'
+   * running totals: the row at the window's last day minus the row before its first.
+   */
   async figures(
     workspaceId: string,
     period: Pick<Period, 'start' | 'end'>,
     quotaWindow: Pick<Period, 'start' | 'end'> = period,
+    owners?: string[],
   ): Promise<Map<string, RepFigures>> {
+    const rows = owners
+      ? await this.figureRowsFromReadModel(workspaceId, period, owners)
+      : await this.figureRows(workspaceId, period);
+    const quotas = await this.quotas.byUser(workspaceId, quotaWindow.start, quotaWindow.end);
+    const out = new Map<string, RepFigures>();
+    for (const [userId, amount] of quotas) out.set(userId, { ...EMPTY, quota: toCents(amount) });
+    for (const r of rows)
+      out.set(r.owner_id, {
+        quota: out.get(r.owner_id)?.quota ?? null,
+        wonAmount: toCents(r.won_amount),
+        won: r.won,
+        lost: r.lost,
+        pipeline: toCents(r.pipeline),
+        cycleDays: r.cycle_days,
+        cycleDeals: r.cycle_deals,
+      });
+    return out;
+  }
+
+  private figureRowsFromReadModel(
+    workspaceId: string,
+    period: Pick<Period, 'start' | 'end'>,
+    owners: string[],
+  ): Promise<FigureRow[]> {
+    const diff = (c: string, cast: string) => `(e.${c} - COALESCE(b.${c}, 0))::${cast} AS ${c}`;
+    const at = (op: string) => `(SELECT r.* FROM coaching_rep_days r
+        WHERE r.workspace_id = $1 AND r.owner_id = u.owner_id AND r.close_date ${op}
+        ORDER BY r.close_date DESC LIMIT 1)`;
+    return this.dataSource.query(
+      `SELECT u.owner_id, ${diff('won', 'int')}, ${diff('lost', 'int')}, ${diff('won_amount', 'text')},
+              ${diff('pipeline', 'text')}, ${diff('cycle_days', 'int')}, ${diff('cycle_deals', 'int')}
+         FROM unnest($4::uuid[]) AS u(owner_id)
+         JOIN LATERAL ${at('<= $3::date')} e ON true
+         LEFT JOIN LATERAL ${at('< $2::date')} b ON true
+        WHERE e.deals > COALESCE(b.deals, 0)`,
+      [workspaceId, period.start, period.end, owners],
+    );
+  }
+
+  private figureRows(
+    workspaceId: string,
+    period: Pick<Period, 'start' | 'end'>,
+  ): Promise<FigureRow[]> {
     // Summed per owner, status, stage and CRM category first (from a covering index), so the
     // category rule runs on a few groups instead of every deal.
     const s = dealState('g');
-    const rows: Array<{
-      owner_id: string;
-      won: number;
-      lost: number;
-      won_amount: string;
-      pipeline: string;
-      cycle_days: number;
-      cycle_deals: number;
-    }> = await this.dataSource.query(
+    return this.dataSource.query(
       `WITH g AS (
          SELECT o.workspace_id, o.owner_id, o.status, o.stage, o.forecast_category, count(*)::int AS count,
                 sum(o.amount) AS amount,
@@ -143,20 +200,6 @@ export class CoachingService {
         GROUP BY g.owner_id`,
       [workspaceId, period.start, period.end],
     );
-    const quotas = await this.quotas.byUser(workspaceId, quotaWindow.start, quotaWindow.end);
-    const out = new Map<string, RepFigures>();
-    for (const [userId, amount] of quotas) out.set(userId, { ...EMPTY, quota: toCents(amount) });
-    for (const r of rows)
-      out.set(r.owner_id, {
-        quota: out.get(r.owner_id)?.quota ?? null,
-        wonAmount: toCents(r.won_amount),
-        won: r.won,
-        lost: r.lost,
-        pipeline: toCents(r.pipeline),
-        cycleDays: r.cycle_days,
-        cycleDeals: r.cycle_deals,
-      });
-    return out;
   }
 
   async performance(
@@ -177,8 +220,10 @@ export class CoachingService {
         throw new CoachingException('NOT_FOUND', `Manager ${filter.managerId} not found`);
     }
     const { period, previous, previousQuota } = await this.window(workspaceId, name, asOf);
-    const now = await this.figures(workspaceId, period);
-    const before = await this.figures(workspaceId, previous, previousQuota);
+    // Only reps' figures are reported, so the read models need only theirs.
+    const owners = (await this.fresh(workspaceId)) ? reps.map((r) => r.id) : undefined;
+    const now = await this.figures(workspaceId, period, period, owners);
+    const before = await this.figures(workspaceId, previous, previousQuota, owners);
     const all = reps.map((rep) => performanceOf(rep, now.get(rep.id), before.get(rep.id)));
     rankWithinTeams(all);
     return {

@@ -3,8 +3,9 @@ import { DataSource } from 'typeorm';
 import { fromCents, toCents } from '../crm/money';
 import { accountJoin, dealState, scopeFilters, stageMappingJoin } from './deal-state.sql';
 import { ForecastException } from './forecast.exception';
+import { ForecastReadModelService } from './forecast-read-model.service';
 import { ForecastSettingsService } from './forecast-settings.service';
-import { addDays, PeriodName } from './fiscal-calendar';
+import { addDays, Period, PeriodName } from './fiscal-calendar';
 import { AsOf, CATEGORIES, Category, ForecastScope, ForecastService } from './forecast.service';
 
 /** Each changed deal lands in exactly one bucket, checked in this order. */
@@ -46,8 +47,13 @@ export class ForecastChangesService {
     private readonly dataSource: DataSource,
     private readonly settings: ForecastSettingsService,
     private readonly forecast: ForecastService,
+    private readonly readModel: ForecastReadModelService,
   ) {}
 
+  /**
+   * The route: when the read models are fresh, the answer cached for this question at their
+   * version (docs/FORECAST.md, "Performance"), computed and stored on a miss; otherwise computed.
+   */
   async changes(
     workspaceId: string,
     name: PeriodName,
@@ -55,6 +61,46 @@ export class ForecastChangesService {
     scope: ForecastScope,
     asOf: AsOf,
     limit: number,
+  ) {
+    const q = await this.question(workspaceId, name, range, scope, asOf);
+    return this.readModel.answer(
+      workspaceId,
+      'changes',
+      {
+        period: [q.period.name, q.period.label, q.period.start, q.period.end],
+        from: q.from,
+        to: q.to,
+        owner_id: scope.ownerId ?? null,
+        segment: scope.segment ?? null,
+        limit,
+      },
+      () => this.answer(workspaceId, q.period, q.from, q.to, scope, limit),
+    );
+  }
+
+  /**
+   * The same answer, always computed from the stage history and never cached: what a cache miss
+   * costs (the bench times it with this).
+   */
+  async compute(
+    workspaceId: string,
+    name: PeriodName,
+    range: { from?: string; to?: string },
+    scope: ForecastScope,
+    asOf: AsOf,
+    limit: number,
+  ) {
+    const q = await this.question(workspaceId, name, range, scope, asOf);
+    return this.answer(workspaceId, q.period, q.from, q.to, scope, limit);
+  }
+
+  /** Checks the owner and resolves the period and the two days compared. */
+  private async question(
+    workspaceId: string,
+    name: PeriodName,
+    range: { from?: string; to?: string },
+    scope: ForecastScope,
+    asOf: AsOf,
   ) {
     await this.forecast.assertOwner(workspaceId, scope.ownerId);
     const calendar = await this.settings.calendar(workspaceId);
@@ -69,6 +115,17 @@ export class ForecastChangesService {
       throw new ForecastException('VALIDATION_ERROR', 'from must not be after to', [
         { field: 'from', message: 'from must be on or before to' },
       ]);
+    return { period, from, to };
+  }
+
+  private async answer(
+    workspaceId: string,
+    period: Period,
+    from: string,
+    to: string,
+    scope: ForecastScope,
+    limit: number,
+  ) {
     const f = dealState('f', 'mf');
     const t = dealState('t', 'mt');
     const params: unknown[] = [

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { FiscalCalendar } from './fiscal-calendar';
 import { ForecastException } from './forecast.exception';
+import { ForecastReadModelService } from './forecast-read-model.service';
 
 export interface StageSetting {
   stage: string;
@@ -20,7 +21,10 @@ export interface ForecastSettings {
  */
 @Injectable()
 export class ForecastSettingsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly readModel: ForecastReadModelService,
+  ) {}
 
   async get(workspaceId: string): Promise<ForecastSettings> {
     const [row] = await this.dataSource.query(
@@ -77,6 +81,8 @@ export class ForecastSettingsService {
           ],
         );
       }
+      // The writes above mark the read models stale (a trigger); the refresh commits with them.
+      await this.readModel.enqueue(workspaceId, m);
     });
     return this.get(workspaceId);
   }

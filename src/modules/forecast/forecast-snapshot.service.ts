@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../platform/config/app-config';
 import { QueueService } from '../../platform/jobs/queue.service';
 import { ClockService } from './clock.service';
+import { ForecastReadModelService } from './forecast-read-model.service';
 import { accountJoin, dealSegment, dealState, stageMappingJoin } from './deal-state.sql';
 import { addDays, addMonths } from './fiscal-calendar';
 
@@ -43,6 +44,7 @@ export class ForecastSnapshotService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly queue: QueueService,
     private readonly clock: ClockService,
+    private readonly readModel: ForecastReadModelService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -104,6 +106,8 @@ export class ForecastSnapshotService implements OnModuleInit {
         rebuilt = { from, to };
       }
       const rows = await this.live(m, workspaceId, date);
+      // The trends are cached (docs/FORECAST.md, Performance) and read the snapshots.
+      await this.readModel.invalidateCache(m, workspaceId);
       this.logger.log({ workspace_id: workspaceId, date, rebuilt, rows }, 'Forecast snapshot');
       return { date, rebuilt, rows };
     });

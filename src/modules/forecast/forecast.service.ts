@@ -10,6 +10,7 @@ import {
   stageMappingJoin,
 } from './deal-state.sql';
 import { ForecastException } from './forecast.exception';
+import { ForecastReadModelService, monthTotalsFilters } from './forecast-read-model.service';
 import { ForecastSettingsService } from './forecast-settings.service';
 import { addDays, daysBetween, FiscalCalendar, Period, PeriodName } from './fiscal-calendar';
 import { QuotaService } from './quota.service';
@@ -32,6 +33,14 @@ export interface Total {
   count: number;
 }
 
+interface CategoryRow {
+  category: Category | null;
+  source: string | null;
+  count: number;
+  amount: string;
+  weighted: string;
+}
+
 const emptyTotals = () =>
   Object.fromEntries(CATEGORIES.map((c) => [c, { amount: '0.00', count: 0 }])) as Record<
     Category,
@@ -49,6 +58,7 @@ export class ForecastService {
     private readonly settings: ForecastSettingsService,
     private readonly quotas: QuotaService,
     private readonly clock: ClockService,
+    private readonly readModel: ForecastReadModelService,
   ) {}
 
   /** The explicit day, or today by the clock. */
@@ -77,17 +87,65 @@ export class ForecastService {
    * probability rules are applied to those groups: sums of numerics are exact, so the amount x
    * stage probability of a group equals the sum over its deals.
    */
-  async categoryTotals(workspaceId: string, start: string, end: string, scope: ForecastScope) {
+  async categoryTotals(
+    workspaceId: string,
+    start: string,
+    end: string,
+    scope: ForecastScope,
+    fromReadModel = false,
+  ) {
+    const rows = fromReadModel
+      ? await this.categoryRowsFromReadModel(workspaceId, start, end, scope)
+      : await this.categoryRows(workspaceId, start, end, scope);
+    const categories = emptyTotals();
+    const sources = Object.fromEntries(
+      PROBABILITY_SOURCES.map((p) => [p, { count: 0, amount: 0n, weighted: '0' }]),
+    ) as Record<string, { count: number; amount: bigint; weighted: string }>;
+    let weighted = '0';
+    for (const r of rows) {
+      if (r.category)
+        categories[r.category] = { amount: fromCents(toCents(r.amount)), count: r.count };
+      else if (r.source && r.source !== 'status') {
+        // Only open deals have a probability source other than their status.
+        sources[r.source] = { count: r.count, amount: toCents(r.amount), weighted: r.weighted };
+      }
+      if (r.source) weighted = addDecimal(weighted, r.weighted);
+    }
+    return { categories, sources, weighted };
+  }
+
+  /**
+   * The same rows from the month totals read model: a period is whole months, so its deals are
+   * those of its close months, already summed per category and probability source.
+   */
+  private categoryRowsFromReadModel(
+    workspaceId: string,
+    start: string,
+    end: string,
+    scope: ForecastScope,
+  ): Promise<CategoryRow[]> {
+    const params: unknown[] = [workspaceId, start, end];
+    const filters = monthTotalsFilters(params, scope);
+    return this.dataSource.query(
+      `SELECT d.category, d.source, sum(d.deal_count)::int AS count, sum(d.amount)::text AS amount,
+              COALESCE(sum(d.weighted) FILTER (WHERE d.category IN ('commit', 'best_case', 'pipeline')), 0)::text AS weighted
+         FROM forecast_month_totals d
+        WHERE d.workspace_id = $1 ${filters} AND d.close_month BETWEEN $2::date AND $3::date
+        GROUP BY GROUPING SETS ((d.category), (d.source))`,
+      params,
+    );
+  }
+
+  private categoryRows(
+    workspaceId: string,
+    start: string,
+    end: string,
+    scope: ForecastScope,
+  ): Promise<CategoryRow[]> {
     const s = dealState('g');
     const params: unknown[] = [workspaceId, start, end];
     const filters = scopeFilters(params, scope);
-    const rows: Array<{
-      category: Category | null;
-      source: string | null;
-      count: number;
-      amount: string;
-      weighted: string;
-    }> = await this.dataSource.query(
+    return this.dataSource.query(
       `WITH g AS (
          SELECT o.workspace_id, o.status, o.stage, o.forecast_category,
                 CASE WHEN o.probability IS NOT NULL THEN 1 END AS probability,
@@ -106,37 +164,25 @@ export class ForecastService {
         GROUP BY GROUPING SETS ((d.category), (d.source))`,
       params,
     );
-    const categories = emptyTotals();
-    const sources = Object.fromEntries(
-      PROBABILITY_SOURCES.map((p) => [p, { count: 0, amount: 0n, weighted: '0' }]),
-    ) as Record<string, { count: number; amount: bigint; weighted: string }>;
-    let weighted = '0';
-    for (const r of rows) {
-      if (r.category)
-        categories[r.category] = { amount: fromCents(toCents(r.amount)), count: r.count };
-      else if (r.source && r.source !== 'status') {
-        // Only open deals have a probability source other than their status.
-        sources[r.source] = { count: r.count, amount: toCents(r.amount), weighted: r.weighted };
-      }
-      if (r.source) weighted = addDecimal(weighted, r.weighted);
-    }
-    return { categories, sources, weighted };
   }
 
   async summary(workspaceId: string, name: PeriodName, scope: ForecastScope, asOf: AsOf) {
     await this.assertOwner(workspaceId, scope.ownerId);
     const calendar = await this.settings.calendar(workspaceId);
     const period = calendar.period(name, asOf.day);
+    // The read models when they are fresh (docs/FORECAST.md, "Performance"), else the deals.
+    const fresh = (await this.readModel.state(workspaceId)) !== null;
     const { categories, sources, weighted } = await this.categoryTotals(
       workspaceId,
       period.start,
       period.end,
       scope,
+      fresh,
     );
     const quota = await this.quotaInScope(workspaceId, period, scope);
     const closed = toCents(categories.closed.amount);
     const open = OPEN_CATEGORIES.reduce((sum, c) => sum + toCents(categories[c].amount), 0n);
-    const accuracy = await this.accuracy(workspaceId, calendar, period, scope, asOf.day);
+    const accuracy = await this.accuracy(workspaceId, calendar, period, scope, asOf.day, fresh);
     return {
       period: period.label,
       period_name: period.name,
@@ -190,6 +236,7 @@ export class ForecastService {
     period: Period,
     scope: ForecastScope,
     asOfDay: string,
+    fromReadModel: boolean,
   ) {
     const last = calendar.lastCompleted(period, asOfDay);
     const snapshotDate = addDays(last.start, -1);
@@ -207,14 +254,21 @@ export class ForecastService {
       params,
     );
     const wonParams: unknown[] = [workspaceId, last.start, last.end];
-    const wonFilters = scopeFilters(wonParams, scope);
-    const [won] = await this.dataSource.query(
-      `SELECT COALESCE(sum(o.amount), 0)::text AS amount
-         FROM opportunities o ${scope.segment ? accountJoin() : ''}
-        WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status = 'won'
-          AND o.close_date BETWEEN $2::date AND $3::date ${wonFilters}`,
-      wonParams,
-    );
+    // Won deals are exactly those of category closed; the period is whole months.
+    const [won] = fromReadModel
+      ? await this.dataSource.query(
+          `SELECT COALESCE(sum(d.amount), 0)::text AS amount FROM forecast_month_totals d
+            WHERE d.workspace_id = $1 ${monthTotalsFilters(wonParams, scope)}
+              AND d.close_month BETWEEN $2::date AND $3::date AND d.category = 'closed'`,
+          wonParams,
+        )
+      : await this.dataSource.query(
+          `SELECT COALESCE(sum(o.amount), 0)::text AS amount
+             FROM opportunities o ${scope.segment ? accountJoin() : ''}
+            WHERE o.workspace_id = $1 AND o.deleted_at IS NULL AND o.status = 'won'
+              AND o.close_date BETWEEN $2::date AND $3::date ${scopeFilters(wonParams, scope)}`,
+          wonParams,
+        );
     const actual = toCents(won.amount);
     const forecast = toCents(f.forecast);
     const miss = forecast > actual ? forecast - actual : actual - forecast;
@@ -244,6 +298,29 @@ export class ForecastService {
     // A period that has not begun is shown from the start of the current quarter.
     const seriesStart = period.start < current.start ? period.start : current.start;
     const seriesEnd = period.end < asOf.day ? period.end : asOf.day;
+    // Cached per question while the read models are fresh; the snapshot job invalidates it.
+    return this.readModel.answer(
+      workspaceId,
+      'trends',
+      {
+        period: [period.name, period.label, period.start, period.end],
+        series: [seriesStart, seriesEnd],
+        granularity,
+        owner_id: scope.ownerId ?? null,
+        segment: scope.segment ?? null,
+      },
+      () => this.trendPoints(workspaceId, period, granularity, scope, seriesStart, seriesEnd),
+    );
+  }
+
+  private async trendPoints(
+    workspaceId: string,
+    period: Period,
+    granularity: 'daily' | 'weekly' | 'monthly',
+    scope: ForecastScope,
+    seriesStart: string,
+    seriesEnd: string,
+  ) {
     const days: Array<{ date: string; rebuilt: boolean }> = await this.dataSource.query(
       `SELECT snapshot_date::text AS date, rebuilt FROM forecast_snapshot_days
         WHERE workspace_id = $1 AND snapshot_date BETWEEN $2::date AND $3::date ORDER BY snapshot_date`,
