@@ -49,10 +49,12 @@ export class HealthRecomputeService {
     const started = Date.now();
     const result = await this.dataSource.transaction((m) => this.run(m, workspaceId, now));
     result.ms = Date.now() - started;
-    if (result.written > 1000) {
-      // Fresh statistics once a recompute rewrote much of the read model (PGlite has no autovacuum).
-      await this.dataSource.query('ANALYZE pipeline_deals');
-    }
+    // Fresh statistics once a recompute rewrote much of the read model or the alerts (PGlite has
+    // no autovacuum, and PostgreSQL's may come late): the list and hygiene pages are planned as
+    // index ranges only when the planner knows the tables' sizes.
+    if (result.written > 1000) await this.dataSource.query('ANALYZE pipeline_deals');
+    if (result.alertsTriggered + result.alertsResolved > 1000)
+      await this.dataSource.query('ANALYZE pipeline_alerts');
     this.logger.log({ ...result }, 'Deal health recomputed');
     return result;
   }

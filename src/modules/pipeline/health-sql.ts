@@ -300,8 +300,10 @@ export const RESOLVE_ALERTS_SQL = {
   with: `resolved AS (
   UPDATE pipeline_alerts a SET status = 'resolved', resolved_at = $2::timestamptz, updated_at = $2::timestamptz
    WHERE a.workspace_id = $1 AND a.status = 'triggered'
-     AND NOT EXISTS (SELECT 1 FROM pipeline_desired_alerts d
-                      WHERE d.opportunity_id = a.opportunity_id AND d.alert_type = a.alert_type)
+     -- NOT IN over NOT NULL columns: a hashed subplan whatever the estimates (alerts inserted by
+     -- this transaction have no statistics yet, and NOT EXISTS was then planned as a nested loop
+     -- over the desired alerts: 22 s for 24,000 alerts, measured).
+     AND (a.opportunity_id, a.alert_type) NOT IN (SELECT d.opportunity_id, d.alert_type FROM pipeline_desired_alerts d)
   RETURNING a.*
 )`,
   select: `SELECT ${ALERT_PAYLOAD} FROM resolved a JOIN opportunities o ON o.workspace_id = $1 AND o.id = a.opportunity_id
