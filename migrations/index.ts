@@ -8,6 +8,7 @@ import { ForecastReadIndexes1764158400000 } from './1764158400000-forecast-read-
 import { Pipeline1764162000000 } from './1764162000000-pipeline';
 import { PipelineHygieneRead1764165600000 } from './1764165600000-pipeline-hygiene-read';
 import { ForecastReadModels1764169200000 } from './1764169200000-forecast-read-models';
+import { PipelineReadModelKeys1764172800000 } from './1764172800000-pipeline-read-model-keys';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const ALL_MIGRATIONS = [
   Pipeline1764162000000,
   PipelineHygieneRead1764165600000,
   ForecastReadModels1764169200000,
+  PipelineReadModelKeys1764172800000,
 ];
