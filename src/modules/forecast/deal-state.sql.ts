@@ -47,20 +47,20 @@ export function scopeFilters(
   return sql;
 }
 
+/** The rolled-up grain (of forecast_snapshots and forecast_month_totals) a scope reads. */
+export function grainOf(scope: { ownerId?: string; segment?: string }): string {
+  if (scope.ownerId && scope.segment) return 'owner_segment';
+  if (scope.ownerId) return 'owner';
+  if (scope.segment) return 'segment';
+  return 'workspace';
+}
+
 /**
  * The same filters on forecast_snapshots rows (which keep owner and segment as they were), on
  * the rolled-up grain that matches them.
  */
 export function snapshotFilters(params: unknown[], scope: { ownerId?: string; segment?: string }) {
-  const grain =
-    scope.ownerId && scope.segment
-      ? 'owner_segment'
-      : scope.ownerId
-        ? 'owner'
-        : scope.segment
-          ? 'segment'
-          : 'workspace';
-  let sql = ` AND grain = '${grain}'`;
+  let sql = ` AND grain = '${grainOf(scope)}'`;
   if (scope.ownerId) {
     params.push(scope.ownerId);
     sql += ` AND owner_id = $${params.length}`;

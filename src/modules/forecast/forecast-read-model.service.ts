@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { QueueService } from '../../platform/jobs/queue.service';
 import { CrmWriterService } from '../crm/crm-writer.service';
-import { accountJoin, dealSegment, dealState, stageMappingJoin } from './deal-state.sql';
+import { accountJoin, dealSegment, dealState, grainOf, stageMappingJoin } from './deal-state.sql';
 
 export const READ_MODEL_QUEUE = 'forecast.read-model';
 /** Delay of the follow-up refresh when writes committed during a refresh (docs/FORECAST.md). */
@@ -270,15 +270,7 @@ export function monthTotalsFilters(
   params: unknown[],
   scope: { ownerId?: string; segment?: string },
 ): string {
-  const grain =
-    scope.ownerId && scope.segment
-      ? 'owner_segment'
-      : scope.ownerId
-        ? 'owner'
-        : scope.segment
-          ? 'segment'
-          : 'workspace';
-  let sql = ` AND d.grain = '${grain}'`;
+  let sql = ` AND d.grain = '${grainOf(scope)}'`;
   if (scope.ownerId) {
     params.push(scope.ownerId);
     sql += ` AND d.owner_id = $${params.length}`;
