@@ -139,6 +139,7 @@ export async function benchRoutes(
       name,
       path,
       service: () => forecast.summary(ws, q.period, scope(q), forecast.asOf(q.as_of)),
+      uncached: () => forecast.computeSummary(ws, q.period, scope(q), forecast.asOf(q.as_of).day),
     };
   };
   const trends = async (name: string, path: string): Promise<BenchRoute> => {
@@ -147,6 +148,8 @@ export async function benchRoutes(
       name,
       path,
       service: () => forecast.trends(ws, q.period, q.granularity, scope(q), forecast.asOf(q.as_of)),
+      uncached: () =>
+        forecast.computeTrends(ws, q.period, q.granularity, scope(q), forecast.asOf(q.as_of).day),
     };
   };
   const change = async (name: string, path: string): Promise<BenchRoute> => {
@@ -177,16 +180,15 @@ export async function benchRoutes(
   // CoachingController.performance / insights
   const performance = async (name: string, path: string): Promise<BenchRoute> => {
     const q = await queryDto(PerformanceQueryDto, path);
+    const answer = (
+      method: (...a: Parameters<CoachingService['performance']>) => Promise<unknown>,
+    ) =>
+      method(ws, q.period, { repId: q.rep_id, managerId: q.manager_id }, clock.asOf(q.as_of).day);
     return {
       name,
       path,
-      service: () =>
-        coaching.performance(
-          ws,
-          q.period,
-          { repId: q.rep_id, managerId: q.manager_id },
-          clock.asOf(q.as_of).day,
-        ),
+      service: () => answer(coaching.performance.bind(coaching)),
+      uncached: () => answer(coaching.computePerformance.bind(coaching)),
     };
   };
   const insight = async (name: string, path: string): Promise<BenchRoute> => {
@@ -195,6 +197,7 @@ export async function benchRoutes(
       name,
       path,
       service: () => insights.insights(ws, rep, q.period, clock.asOf(q.as_of)),
+      uncached: () => insights.computeInsights(ws, rep, q.period, clock.asOf(q.as_of).day),
     };
   };
 

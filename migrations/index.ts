@@ -9,6 +9,7 @@ import { Pipeline1764162000000 } from './1764162000000-pipeline';
 import { PipelineHygieneRead1764165600000 } from './1764165600000-pipeline-hygiene-read';
 import { ForecastReadModels1764169200000 } from './1764169200000-forecast-read-models';
 import { PipelineReadModelKeys1764172800000 } from './1764172800000-pipeline-read-model-keys';
+import { ForecastCacheWatch1764176400000 } from './1764176400000-forecast-cache-watch';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -23,4 +24,5 @@ export const ALL_MIGRATIONS = [
   PipelineHygieneRead1764165600000,
   ForecastReadModels1764169200000,
   PipelineReadModelKeys1764172800000,
+  ForecastCacheWatch1764176400000,
 ];

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ForecastReadModelService } from '../forecast/forecast-read-model.service';
 import { CoachingException } from './coaching.exception';
 import { CoachingPeriod, CoachingService, performanceOf, RepFigures } from './coaching.service';
 import { DealFacts, generateInsights, MINIMUMS, Pooled } from './insight-rules';
@@ -33,19 +34,35 @@ export class CoachingInsightsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly coaching: CoachingService,
+    private readonly readModel: ForecastReadModelService,
   ) {}
 
-  async insights(
+  /**
+   * The route: cached per question while the read models are fresh (docs/FORECAST.md,
+   * "Performance"); `generated_at` (the request's instant) is never cached.
+   */
+  insights(
     workspaceId: string,
     repId: string,
     name: CoachingPeriod,
     asOf: { day: string; instant: string },
   ) {
+    return this.readModel.answer(
+      workspaceId,
+      'coaching.insights',
+      { rep_id: repId, period: name, as_of: asOf.day },
+      () => this.computeInsights(workspaceId, repId, name, asOf.day),
+      { generated_at: asOf.instant },
+    );
+  }
+
+  /** The insights without `generated_at`, computed: what a cache miss costs. */
+  async computeInsights(workspaceId: string, repId: string, name: CoachingPeriod, day: string) {
     const reps = await this.coaching.reps(workspaceId);
     const rep = reps.find((r) => r.id === repId);
     if (!rep) throw new CoachingException('NOT_FOUND', `Rep ${repId} not found`);
     const teammates = reps.filter((r) => r.team === rep.team && r.id !== rep.id).map((r) => r.id);
-    const { period } = await this.coaching.window(workspaceId, name, asOf.day);
+    const { period } = await this.coaching.window(workspaceId, name, day);
     const team = [rep.id, ...teammates];
     // From the read models when they are fresh (docs/FORECAST.md, "Performance").
     const fresh = await this.coaching.fresh(workspaceId);
@@ -91,7 +108,6 @@ export class CoachingInsightsService {
         team_won_deals: teamPooled.won,
       },
       minimums: MINIMUMS,
-      generated_at: asOf.instant,
     };
   }
 

@@ -202,7 +202,31 @@ export class CoachingService {
     );
   }
 
-  async performance(
+  /**
+   * The route: cached per question while the read models are fresh (docs/FORECAST.md,
+   * "Performance"); a hit is one query and returns the stored JSON text.
+   */
+  performance(
+    workspaceId: string,
+    name: CoachingPeriod,
+    filter: { repId?: string; managerId?: string },
+    asOf: string,
+  ) {
+    return this.readModel.answer(
+      workspaceId,
+      'coaching.performance',
+      {
+        period: name,
+        as_of: asOf,
+        rep_id: filter.repId ?? null,
+        manager_id: filter.managerId ?? null,
+      },
+      () => this.computePerformance(workspaceId, name, filter, asOf),
+    );
+  }
+
+  /** The performance answer, computed: what a cache miss costs. */
+  async computePerformance(
     workspaceId: string,
     name: CoachingPeriod,
     filter: { repId?: string; managerId?: string },

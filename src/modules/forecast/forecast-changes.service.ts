@@ -62,19 +62,19 @@ export class ForecastChangesService {
     asOf: AsOf,
     limit: number,
   ) {
-    const q = await this.question(workspaceId, name, range, scope, asOf);
     return this.readModel.answer(
       workspaceId,
       'changes',
       {
-        period: [q.period.name, q.period.label, q.period.start, q.period.end],
-        from: q.from,
-        to: q.to,
+        period: name,
+        as_of: asOf.day,
+        from: range.from ?? null,
+        to: range.to ?? null,
         owner_id: scope.ownerId ?? null,
         segment: scope.segment ?? null,
         limit,
       },
-      () => this.answer(workspaceId, q.period, q.from, q.to, scope, limit),
+      () => this.compute(workspaceId, name, range, scope, asOf, limit),
     );
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { RawJson } from '../../platform/http/envelope.interceptor';
 import { QueueService } from '../../platform/jobs/queue.service';
 import { CrmWriterService } from '../crm/crm-writer.service';
 import { accountJoin, dealSegment, dealState, grainOf, stageMappingJoin } from './deal-state.sql';
@@ -23,7 +24,8 @@ export interface ReadModelState {
  *   pipeline and cycle days;
  * - `coaching_closed_deals`: each closed deal's contact roles, activities and seconds per open
  *   stage;
- * - `forecast_response_cache`: the changes view's answers, valid for one version.
+ * - `forecast_response_cache`: the answers of the forecast summary, trends and changes and of
+ *   the coaching routes, each valid for one version.
  *
  * A trigger on every table they derive from marks the workspace dirty in the writing
  * transaction; `state()` says whether the read models may be used (refreshed, and no mark since).
@@ -201,24 +203,34 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
   }
 
   /**
-   * The answer of `route` to the question `params`: when the read models are fresh, the one
-   * cached at their version, computed and stored on a miss; otherwise computed. Answers are
-   * stored as JSON text, so a hit returns the same bytes.
+   * The answer of `route` to the question `params`, as JSON text: when the read models are
+   * fresh, the one cached at their version (computed and stored on a miss), otherwise computed.
+   * A hit costs one query and is never parsed. `tail` holds fields that are not part of the
+   * question and never cached (e.g. the instant an answer was generated at): they are appended
+   * to the object's text, in their order, after its cached fields.
    */
-  async answer<T>(
+  async answer(
     workspaceId: string,
     route: string,
     params: Record<string, unknown>,
-    compute: () => Promise<T>,
-  ): Promise<T> {
-    const state = await this.state(workspaceId);
-    if (!state) return compute();
+    compute: () => Promise<object>,
+    tail: Record<string, unknown> = {},
+  ): Promise<RawJson> {
     const key = JSON.stringify(params);
-    const hit = await this.cached(workspaceId, route, key, state.version);
-    if (hit !== null) return JSON.parse(hit) as T;
-    const result = await compute();
-    await this.store(workspaceId, route, key, state.version, JSON.stringify(result));
-    return result;
+    const [row] = await this.dataSource.query(
+      `SELECT s.version::text AS version,
+              EXISTS (SELECT 1 FROM forecast_read_dirty d WHERE d.workspace_id = $1) AS dirty,
+              c.body
+         FROM forecast_read_state s
+         LEFT JOIN forecast_response_cache c
+                ON c.workspace_id = s.workspace_id AND c.route = $2 AND c.params = $3 AND c.version = s.version
+        WHERE s.workspace_id = $1`,
+      [workspaceId, route, key],
+    );
+    if (row && !row.dirty && row.body !== null) return new RawJson(withTail(row.body, tail));
+    const body = JSON.stringify(await compute());
+    if (row && !row.dirty) await this.store(workspaceId, route, key, row.version, body);
+    return new RawJson(withTail(body, tail));
   }
 
   /**
@@ -232,27 +244,18 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
     await m.query(`DELETE FROM forecast_response_cache WHERE workspace_id = $1`, [workspaceId]);
   }
 
-  /** A cached answer of `route` for `params` at `version`, or null. */
-  async cached(
-    workspaceId: string,
-    route: string,
-    params: string,
-    version: string,
-  ): Promise<string | null> {
-    const [row] = await this.dataSource.query(
-      `SELECT body FROM forecast_response_cache
-        WHERE workspace_id = $1 AND route = $2 AND params = $3 AND version = $4`,
-      [workspaceId, route, params, version],
-    );
-    return row ? (row.body as string) : null;
-  }
-
   /**
    * Stores an answer computed while the read models were at `version`. An answer that read a
    * later write is never served: that write's dirty mark keeps the workspace stale until the
    * next refresh, which bumps the version.
    */
-  async store(workspaceId: string, route: string, params: string, version: string, body: string) {
+  private async store(
+    workspaceId: string,
+    route: string,
+    params: string,
+    version: string,
+    body: string,
+  ) {
     await this.dataSource.query(
       `INSERT INTO forecast_response_cache (workspace_id, route, params, version, body)
        SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM forecast_read_state WHERE workspace_id = $1 AND version = $4)
@@ -280,4 +283,11 @@ export function monthTotalsFilters(
     sql += ` AND d.segment = $${params.length}`;
   } else sql += ` AND d.segment IS NULL`;
   return sql;
+}
+
+/** An object's JSON text with the fields of `tail` appended (`{"a":1}` + {b: 2} = `{"a":1,"b":2}`). */
+export function withTail(json: string, tail: Record<string, unknown>): string {
+  if (Object.keys(tail).length === 0) return json;
+  const extra = JSON.stringify(tail);
+  return json === '{}' ? extra : `${json.slice(0, -1)},${extra.slice(1)}`;
 }

@@ -166,10 +166,30 @@ export class ForecastService {
     );
   }
 
+  /**
+   * The route: cached per question while the read models are fresh (docs/FORECAST.md,
+   * "Performance"); a hit is one query. `updated_at` (the request's instant) is never cached.
+   */
   async summary(workspaceId: string, name: PeriodName, scope: ForecastScope, asOf: AsOf) {
+    return this.readModel.answer(
+      workspaceId,
+      'summary',
+      {
+        period: name,
+        as_of: asOf.day,
+        owner_id: scope.ownerId ?? null,
+        segment: scope.segment ?? null,
+      },
+      () => this.computeSummary(workspaceId, name, scope, asOf.day),
+      { updated_at: asOf.instant },
+    );
+  }
+
+  /** The summary without `updated_at`, computed: what a cache miss costs. */
+  async computeSummary(workspaceId: string, name: PeriodName, scope: ForecastScope, day: string) {
     await this.assertOwner(workspaceId, scope.ownerId);
     const calendar = await this.settings.calendar(workspaceId);
-    const period = calendar.period(name, asOf.day);
+    const period = calendar.period(name, day);
     // The read models when they are fresh (docs/FORECAST.md, "Performance"), else the deals.
     const fresh = (await this.readModel.state(workspaceId)) !== null;
     const { categories, sources, weighted } = await this.categoryTotals(
@@ -182,13 +202,13 @@ export class ForecastService {
     const quota = await this.quotaInScope(workspaceId, period, scope);
     const closed = toCents(categories.closed.amount);
     const open = OPEN_CATEGORIES.reduce((sum, c) => sum + toCents(categories[c].amount), 0n);
-    const accuracy = await this.accuracy(workspaceId, calendar, period, scope, asOf.day, fresh);
+    const accuracy = await this.accuracy(workspaceId, calendar, period, scope, day, fresh);
     return {
       period: period.label,
       period_name: period.name,
       start_date: period.start,
       end_date: period.end,
-      as_of: asOf.day,
+      as_of: day,
       quota: quota === null ? null : fromCents(quota),
       categories,
       metrics: {
@@ -208,7 +228,6 @@ export class ForecastService {
         ]),
       ),
       forecast_accuracy_basis: accuracy,
-      updated_at: asOf.instant,
     };
   }
 
@@ -291,26 +310,37 @@ export class ForecastService {
     scope: ForecastScope,
     asOf: AsOf,
   ) {
-    await this.assertOwner(workspaceId, scope.ownerId);
-    const calendar = await this.settings.calendar(workspaceId);
-    const period = calendar.period(name, asOf.day);
-    const current = calendar.period('current_quarter', asOf.day);
-    // A period that has not begun is shown from the start of the current quarter.
-    const seriesStart = period.start < current.start ? period.start : current.start;
-    const seriesEnd = period.end < asOf.day ? period.end : asOf.day;
     // Cached per question while the read models are fresh; the snapshot job invalidates it.
     return this.readModel.answer(
       workspaceId,
       'trends',
       {
-        period: [period.name, period.label, period.start, period.end],
-        series: [seriesStart, seriesEnd],
+        period: name,
+        as_of: asOf.day,
         granularity,
         owner_id: scope.ownerId ?? null,
         segment: scope.segment ?? null,
       },
-      () => this.trendPoints(workspaceId, period, granularity, scope, seriesStart, seriesEnd),
+      () => this.computeTrends(workspaceId, name, granularity, scope, asOf.day),
     );
+  }
+
+  /** The trends answer, computed: what a cache miss costs. */
+  async computeTrends(
+    workspaceId: string,
+    name: PeriodName,
+    granularity: 'daily' | 'weekly' | 'monthly',
+    scope: ForecastScope,
+    day: string,
+  ) {
+    await this.assertOwner(workspaceId, scope.ownerId);
+    const calendar = await this.settings.calendar(workspaceId);
+    const period = calendar.period(name, day);
+    const current = calendar.period('current_quarter', day);
+    // A period that has not begun is shown from the start of the current quarter.
+    const seriesStart = period.start < current.start ? period.start : current.start;
+    const seriesEnd = period.end < day ? period.end : day;
+    return this.trendPoints(workspaceId, period, granularity, scope, seriesStart, seriesEnd);
   }
 
   private async trendPoints(

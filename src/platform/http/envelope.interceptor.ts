@@ -6,13 +6,21 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, Observable } from 'rxjs';
 
 const RAW_RESPONSE = 'http:raw-response';
 
 /** For the few routes whose body is fixed by an outside standard (OAuth token, health probe). */
 export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);
+
+/**
+ * A response body that is already JSON text (e.g. an answer kept in a cache as text): the
+ * envelope is written around it without parsing and serialising it again.
+ */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
 
 export interface Envelope<T> {
   data: T;
@@ -30,14 +38,16 @@ export class EnvelopeInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (raw) return next.handle();
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
     return next.handle().pipe(
-      map(
-        (data): Envelope<unknown> => ({
-          data: data ?? null,
-          meta: { request_id: String(request.id), timestamp: new Date().toISOString() },
-        }),
-      ),
+      map((data): Envelope<unknown> | string => {
+        const meta = { request_id: String(request.id), timestamp: new Date().toISOString() };
+        if (!(data instanceof RawJson)) return { data: data ?? null, meta };
+        // Fastify sends a string with a JSON content type as it is.
+        http.getResponse<FastifyReply>().header('content-type', 'application/json; charset=utf-8');
+        return `{"data":${data.json},"meta":${JSON.stringify(meta)}}`;
+      }),
     );
   }
 }

@@ -1,6 +1,9 @@
 import { CrmWriterService } from '../../../src/modules/crm/crm-writer.service';
 import { DemoDataService } from '../../../src/modules/demo/demo-data.service';
-import { ForecastReadModelService } from '../../../src/modules/forecast/forecast-read-model.service';
+import {
+  ForecastReadModelService,
+  READ_MODEL_QUEUE,
+} from '../../../src/modules/forecast/forecast-read-model.service';
 import { ForecastSnapshotService } from '../../../src/modules/forecast/forecast-snapshot.service';
 import { idsOf, TestRecord, writeCrm } from '../../support/crm-records';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
@@ -22,6 +25,12 @@ const deal = (
     created_date: '2026-09-01',
     ...fields,
   },
+});
+
+/** Ann's quota of the fourth quarter of 2026. */
+const annQuota = (amount: string): TestRecord => ({
+  externalId: 'q-ann',
+  fields: { user_external_id: 'ann', period_start: '2026-10-01', period_end: '2026-12-31', amount },
 });
 
 /**
@@ -51,11 +60,25 @@ describe('Forecast and coaching read models', () => {
     );
     return (row?.version as number | undefined) ?? 0;
   };
-  /** Waits until the refresh job has run past `after` and nothing was written since. */
+  /** Refresh jobs of the workspace that are queued or running. */
+  const pendingRefreshes = async (workspaceId: string) => {
+    const [row] = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM pgboss.job
+        WHERE name = $1 AND state IN ('created', 'retry', 'active') AND data->>'workspaceId' = $2`,
+      [READ_MODEL_QUEUE, workspaceId],
+    );
+    return row.n as number;
+  };
+  /**
+   * Waits until the refresh job has run past `after`, no other refresh is queued or running
+   * (so none rewrites the read models behind the test's back) and nothing was written since.
+   */
   const fresh = (workspaceId: string, after: number) =>
     waitFor(
       async () =>
-        (await version(workspaceId)) > after && (await readModel.state(workspaceId)) !== null,
+        (await version(workspaceId)) > after &&
+        (await pendingRefreshes(workspaceId)) === 0 &&
+        (await readModel.state(workspaceId)) !== null,
       'the read model refresh',
       180_000,
     );
@@ -71,17 +94,7 @@ describe('Forecast and coaching read models', () => {
     await writeCrm(t, a.workspaceId, 'accounts', [
       { externalId: 'ent', fields: { name: 'Big Co', segment: 'Enterprise' } },
     ]);
-    await writeCrm(t, a.workspaceId, 'quotas', [
-      {
-        externalId: 'q-ann',
-        fields: {
-          user_external_id: 'ann',
-          period_start: '2026-10-01',
-          period_end: '2026-12-31',
-          amount: '10000.00',
-        },
-      },
-    ]);
+    await writeCrm(t, a.workspaceId, 'quotas', [annQuota('10000.00')]);
     await writeCrm(t, a.workspaceId, 'opportunities', [
       deal('open', '2026-09-10T10:00:00Z', {
         stage: 'Proposal',
@@ -138,24 +151,31 @@ describe('Forecast and coaching read models', () => {
 
     await buildFinished(a.workspaceId);
     await fresh(a.workspaceId, 0);
-    expect(await answers()).toEqual(direct);
 
     // The summary really comes from the read model: a change made to it (and only to it) shows.
-    await t.dataSource.query(
-      `UPDATE forecast_month_totals SET amount = amount + 1 WHERE workspace_id = $1 AND grain = 'workspace' AND category = 'pipeline'`,
-      [a.workspaceId],
-    );
-    const tampered = await get(`/v1/forecast/summary?as_of=${AS_OF}`);
-    expect(tampered.categories.pipeline.amount).toBe('1201.00');
-    // ... and the changes view from the cache, stored for this version.
-    const [cached] = await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM forecast_response_cache WHERE workspace_id = $1 AND version = $2`,
-      [a.workspaceId, await version(a.workspaceId)],
-    );
-    expect(cached.n).toBe(1);
+    const tamper = (delta: number) =>
+      t.dataSource.query(
+        `UPDATE forecast_month_totals SET amount = amount + $2 WHERE workspace_id = $1 AND grain = 'workspace' AND category = 'pipeline'`,
+        [a.workspaceId, delta],
+      );
+    await tamper(1);
+    const summaryPath = `/v1/forecast/summary?as_of=${AS_OF}`;
+    expect((await get(summaryPath)).categories.pipeline.amount).toBe('1201.00');
+    // ... and, at this version, the cached answer: the same after the table is put back.
+    await tamper(-1);
+    expect((await get(summaryPath)).categories.pipeline.amount).toBe('1201.00');
+    // A refresh moves to a new version: every answer is computed again, cached once, and served
+    // from the cache with the same bytes.
     const v = await version(a.workspaceId);
     await readModel.refresh(a.workspaceId);
     expect(await version(a.workspaceId)).toBe(v + 1);
+    expect(await answers()).toEqual(direct);
+    const [cached] = await t.dataSource.query(
+      `SELECT count(*)::int AS n, count(DISTINCT route)::int AS routes FROM forecast_response_cache
+        WHERE workspace_id = $1 AND version = $2`,
+      [a.workspaceId, v + 1],
+    );
+    expect(cached).toEqual({ n: paths().length, routes: 4 });
     expect(await answers()).toEqual(direct);
   });
 
@@ -199,6 +219,35 @@ describe('Forecast and coaching read models', () => {
     await fresh(a.workspaceId, before);
     expect(await answers()).toEqual(direct);
     expect(JSON.parse(direct[paths()[4]]).reps[0].metrics.pipeline).toBe('2000.00');
+  });
+
+  it('never serves a cached answer after a rep or a quota changes', async () => {
+    const before = await version(a.workspaceId);
+    const path = `/v1/coaching/performance?as_of=${AS_OF}`;
+    const insights = `/v1/coaching/insights/${users.ann}?as_of=${AS_OF}`;
+    expect((await get(path)).reps[0]).toMatchObject({
+      rep_name: 'Ann Rep',
+      metrics: { quota: '10000.00' },
+    });
+    expect((await get(insights)).rep_name).toBe('Ann Rep');
+    await writeCrm(t, a.workspaceId, 'quotas', [annQuota('20000.00')]);
+    expect(await readModel.state(a.workspaceId)).toBeNull();
+    expect((await get(path)).reps[0].metrics.quota).toBe('20000.00');
+    await buildFinished(a.workspaceId);
+    await fresh(a.workspaceId, before);
+    expect((await get(path)).reps[0].metrics.quota).toBe('20000.00');
+
+    const refreshed = await version(a.workspaceId);
+    await writeCrm(t, a.workspaceId, 'users', [
+      { externalId: 'ann', fields: { name: 'Ann Renamed', manager_external_id: 'mgr' } },
+    ]);
+    expect(await readModel.state(a.workspaceId)).toBeNull();
+    expect((await get(path)).reps[0].rep_name).toBe('Ann Renamed');
+    expect((await get(insights)).rep_name).toBe('Ann Renamed');
+    await buildFinished(a.workspaceId);
+    await fresh(a.workspaceId, refreshed);
+    expect((await get(path)).reps[0].rep_name).toBe('Ann Renamed');
+    expect((await get(insights)).rep_name).toBe('Ann Renamed');
   });
 
   it('serves cached trends only until the next snapshot', async () => {
@@ -271,6 +320,8 @@ describe('Forecast and coaching read models', () => {
     };
     expect(await readModel.state(ws)).not.toBeNull();
     const fromReadModels = await read();
+    // The second time, every answer is a cache hit, byte for byte the same.
+    expect(await read()).toEqual(fromReadModels);
     // A write mark (as any write leaves) sends every route to the live tables.
     await t.dataSource.query(
       `INSERT INTO forecast_read_dirty (workspace_id, txid) VALUES ($1, 0)`,
