@@ -3,7 +3,7 @@
  * path (analytics routes pin `as_of` to the data set's day), the service method its controller
  * calls with the arguments the controller would build (the in-process ceiling), and for the
  * pipeline routes the SQL the handler runs, built by the functions the services use (the SQL
- * ceiling; summaryQuery, listQueries, detailQueries, hygieneQueries), so it cannot drift.
+ * ceiling; summaryQuery, listQuery, detailQueries, hygieneQueries), so it cannot drift.
  *
  * The service calls mirror the controllers (src/modules/{pipeline,forecast,coaching}/*.controller.ts):
  * the query DTO is built by the application's own validation pipe from the path's query string,
@@ -26,7 +26,7 @@ import { hygieneQueries, HygieneService } from '../src/modules/pipeline/hygiene.
 import { PipelineClock } from '../src/modules/pipeline/pipeline-clock';
 import {
   detailQueries,
-  listQueries,
+  listQuery,
   PipelineQueryService,
   summaryQuery,
 } from '../src/modules/pipeline/pipeline-query.service';
@@ -81,7 +81,7 @@ function pipelineRoutes(
       name: 'GET /v1/pipeline/deals?health=critical&limit=50',
       path: paths.critical,
       service: () => query.list(ws, dtos.critical),
-      sql: [listQueries(ws, dtos.critical)],
+      sql: [[listQuery(ws, dtos.critical)]],
     },
     {
       name: 'GET /v1/pipeline/deals/{id}',

@@ -67,7 +67,7 @@ function factsOf(r: Row, now: Date): HealthFacts | null {
     stage: r.stage as string,
     factors: Object.fromEntries(FACTORS.map((f) => [f, Number(r[f])])) as HealthFacts['factors'],
     days_since_activity: Number(r.days_since_activity),
-    has_activity: r.last_activity_at !== null,
+    has_activity: r.has_activity === true,
     days_in_stage: Number(r.days_in_stage),
     stage_median_days: Number(r.stage_median_days),
     recent_activities: Number(r.recent_activities),
@@ -95,9 +95,16 @@ function identity(r: Row) {
   };
 }
 
-const HEALTH_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stage_median_days, d.days_since_activity,
-  d.last_activity_at, d.recent_activities, d.engagement_norm, d.engaged_contacts, d.contacts_norm, d.close_date_pushes,
-  d.next_step_missing, d.computed_at, s.engagement_window_days, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}, d.points_${f}`).join(', ')}`;
+/**
+ * What the explainer needs of a read-model row (risk sentences, recommendations). Only plain
+ * numbers and booleans: no timestamp is parsed per row.
+ */
+const FACT_COLUMNS = `d.health_score, d.health_status, d.days_in_stage, d.stage_median_days, d.days_since_activity,
+  d.last_activity_at IS NOT NULL AS has_activity, d.recent_activities, d.engagement_norm, d.engaged_contacts, d.contacts_norm,
+  d.close_date_pushes, d.next_step_missing, s.engagement_window_days, ${FACTORS.map((f) => `d.${f}::float8 AS ${f}`).join(', ')}`;
+
+/** The details add each factor's points and when the score was computed. */
+const HEALTH_COLUMNS = `${FACT_COLUMNS}, d.computed_at, ${FACTORS.map((f) => `d.points_${f}`).join(', ')}`;
 
 export interface SqlQuery {
   sql: string;
@@ -124,8 +131,12 @@ export function summaryQuery(workspaceId: string, q: HealthQueryDto): SqlQuery {
   };
 }
 
-/** The list's page (an index range of the read model, then names) and its total (run together). */
-export function listQueries(workspaceId: string, q: DealListQueryDto): [SqlQuery, SqlQuery] {
+/**
+ * The list's page (an index range of the read model, then names) and its total, in one statement
+ * (one round trip): the total's row always comes back, with the page's rows joined to it, or one
+ * row with no deal when the page is empty.
+ */
+export function listQuery(workspaceId: string, q: DealListQueryDto): SqlQuery {
   const where = new Where(workspaceId);
   if (q.status !== 'all') where.add((p) => `d.deal_status = ${p}`, q.status);
   where.add((p) => `d.health_status = ${p}`, q.health);
@@ -138,27 +149,25 @@ export function listQueries(workspaceId: string, q: DealListQueryDto): [SqlQuery
   const column = SORT_COLUMNS[q.sort.replace(/^-/, '') as SortField];
   const order = `${column} ${desc ? 'DESC' : 'ASC'} NULLS LAST, d.opportunity_id`;
   const n = where.params.length;
-  return [
-    {
-      sql: `SELECT d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
+  const total =
+    q.min_amount === undefined && q.max_amount === undefined
+      ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
+      : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`;
+  return {
+    sql: `SELECT t.total, p.* FROM (${total}) t
+          LEFT JOIN LATERAL (
+            SELECT row_number() OVER (ORDER BY ${order}) AS position,
+                   d.opportunity_id, o.external_id AS crm_id, o.name, a.name AS account_name, u.name AS owner_name,
                    d.amount::text AS amount, d.stage, to_char(d.close_date, 'YYYY-MM-DD') AS close_date,
-                   d.probability::float8 AS probability, ${HEALTH_COLUMNS}
+                   d.probability::float8 AS probability, ${FACT_COLUMNS}
               FROM (SELECT d.* FROM pipeline_deals d WHERE ${where} ORDER BY ${order} LIMIT $${n + 1} OFFSET $${n + 2}) d
               JOIN opportunities o ON o.workspace_id = d.workspace_id AND o.id = d.opportunity_id
               LEFT JOIN accounts a ON a.workspace_id = d.workspace_id AND a.id = o.account_id
               LEFT JOIN crm_users u ON u.workspace_id = d.workspace_id AND u.id = d.owner_id
-              LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id
-             ORDER BY ${order}`,
-      params: [...where.params, q.limit, q.offset],
-    },
-    {
-      sql:
-        q.min_amount === undefined && q.max_amount === undefined
-          ? `SELECT COALESCE(sum(d.deals), 0)::int AS total FROM pipeline_rollups d WHERE ${where}`
-          : `SELECT count(*)::int AS total FROM pipeline_deals d WHERE ${where}`,
-      params: where.params,
-    },
-  ];
+              LEFT JOIN pipeline_settings s ON s.workspace_id = d.workspace_id) p ON true
+         ORDER BY p.position`,
+    params: [...where.params, q.limit, q.offset],
+  };
 }
 
 /** A deal's details: the deal with its health, its activity totals as of `now`, its contacts. */
@@ -247,13 +256,12 @@ export class PipelineQueryService {
   }
 
   async list(workspaceId: string, q: DealListQueryDto): Promise<DealListDto> {
-    const [page, count] = listQueries(workspaceId, q);
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query(page.sql, page.params),
-      this.dataSource.query(count.sql, count.params),
-    ]);
+    const query = listQuery(workspaceId, q);
+    const result: Row[] = await this.dataSource.query(query.sql, query.params);
+    const total = result[0].total as number;
+    const rows = result[0].opportunity_id === null ? [] : result;
     const now = this.clock.now();
-    const deals: DealRowDto[] = (rows as Row[]).map((r) => {
+    const deals: DealRowDto[] = rows.map((r) => {
       const facts = factsOf(r, now);
       return {
         ...identity(r),

@@ -171,6 +171,15 @@ describe('Pipeline API on the demo data', () => {
       const last = (await get('/v1/pipeline/deals?limit=10&offset=2080').expect(200)).body.data;
       expect(last.deals).toHaveLength(9);
       expect(last.pagination).toEqual({ total: 2089, limit: 10, offset: 2080, has_more: false });
+      // Past the end: no deals, and still the total.
+      const past = (await get('/v1/pipeline/deals?limit=10&offset=5000').expect(200)).body.data;
+      expect(past).toEqual({
+        deals: [],
+        pagination: { total: 2089, limit: 10, offset: 5000, has_more: false },
+      });
+      const none = (await get('/v1/pipeline/deals?min_amount=999999999').expect(200)).body.data;
+      expect(none.deals).toEqual([]);
+      expect(none.pagination.total).toBe(0);
     });
 
     it('filters by health, owner, segment, stage and amount, each matching the database', async () => {
