@@ -9,6 +9,55 @@ export const READ_MODEL_QUEUE = 'forecast.read-model';
 /** Delay of the follow-up refresh when writes committed during a refresh (docs/FORECAST.md). */
 const FOLLOW_UP_SECONDS = 30;
 
+/** Bytes of cached answers one instance keeps in memory (UTF-16 length, about 2 bytes a char). */
+const ANSWER_BODIES_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Answers' JSON text by workspace, route and question, with the read-model version each was
+ * cached at: a hit then reads only the version from the database, not the text (100 kB for a
+ * whole-workspace changes view). Least recently used out first once over `maxBytes`. Never
+ * trusted alone: an entry is used only when the database's current version equals its own.
+ */
+export class AnswerBodies {
+  private readonly entries = new Map<string, { version: string; body: string }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(workspaceId: string, route: string, key: string) {
+    const id = `${workspaceId} ${route} ${key}`;
+    const entry = this.entries.get(id);
+    if (entry) {
+      this.entries.delete(id);
+      this.entries.set(id, entry);
+    }
+    return entry;
+  }
+
+  set(workspaceId: string, route: string, key: string, version: string, body: string): void {
+    const id = `${workspaceId} ${route} ${key}`;
+    this.drop(id);
+    if (body.length * 2 > this.maxBytes) return;
+    this.entries.set(id, { version, body });
+    this.bytes += body.length * 2;
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(oldest);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private drop(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    this.bytes -= entry.body.length * 2;
+  }
+}
+
 /** What a route needs to know before using the read models: their version, when fresh. */
 export interface ReadModelState {
   version: string;
@@ -33,6 +82,8 @@ export interface ReadModelState {
 @Injectable()
 export class ForecastReadModelService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ForecastReadModelService.name);
+  /** This instance's copy of cached answers it has served (docs/FORECAST.md, "Performance"). */
+  private readonly bodies = new AnswerBodies(ANSWER_BODIES_MAX_BYTES);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -217,19 +268,28 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
     tail: Record<string, unknown> = {},
   ): Promise<RawJson> {
     const key = JSON.stringify(params);
+    const local = this.bodies.get(workspaceId, route, key);
+    // The stored text comes back only when this instance does not hold it at the current version.
     const [row] = await this.dataSource.query(
       `SELECT s.version::text AS version,
               EXISTS (SELECT 1 FROM forecast_read_dirty d WHERE d.workspace_id = $1) AS dirty,
-              c.body
+              CASE WHEN s.version::text IS DISTINCT FROM $4 THEN c.body END AS body
          FROM forecast_read_state s
          LEFT JOIN forecast_response_cache c
                 ON c.workspace_id = s.workspace_id AND c.route = $2 AND c.params = $3 AND c.version = s.version
         WHERE s.workspace_id = $1`,
-      [workspaceId, route, key],
+      [workspaceId, route, key, local?.version ?? null],
     );
-    if (row && !row.dirty && row.body !== null) return new RawJson(withTail(row.body, tail));
+    const fresh = row && !row.dirty;
+    if (fresh && local && local.version === row.version)
+      return new RawJson(withTail(local.body, tail));
+    if (fresh && row.body !== null) {
+      this.bodies.set(workspaceId, route, key, row.version, row.body);
+      return new RawJson(withTail(row.body, tail));
+    }
     const body = JSON.stringify(await compute());
-    if (row && !row.dirty) await this.store(workspaceId, route, key, row.version, body);
+    if (fresh && (await this.store(workspaceId, route, key, row.version, body)))
+      this.bodies.set(workspaceId, route, key, row.version, body);
     return new RawJson(withTail(body, tail));
   }
 
@@ -255,13 +315,15 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
     params: string,
     version: string,
     body: string,
-  ) {
-    await this.dataSource.query(
+  ): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
       `INSERT INTO forecast_response_cache (workspace_id, route, params, version, body)
        SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM forecast_read_state WHERE workspace_id = $1 AND version = $4)
-       ON CONFLICT (workspace_id, route, params) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, created_at = now()`,
+       ON CONFLICT (workspace_id, route, params) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, created_at = now()
+       RETURNING 1`,
       [workspaceId, route, params, version, body],
     );
+    return rows.length > 0;
   }
 }
 
