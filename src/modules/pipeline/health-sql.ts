@@ -53,26 +53,23 @@ WITH opp AS (
   WINDOW w AS (PARTITION BY h.opportunity_id ORDER BY h.changed_at, h.created_at, h.id)
 ), stays AS (
   SELECT opportunity_id, stage, deal_status, current_stage, changed_at AS started_at,
-         lead(changed_at) OVER w AS ended_at, row_number() OVER w AS n
+         lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at) AS ended_at
     FROM hist WHERE prev_stage IS DISTINCT FROM stage
-  WINDOW w AS (PARTITION BY opportunity_id ORDER BY changed_at)
-), won_acts AS (
-  -- The won deals' activities, read once: the gaps between them and the activities per stay.
-  SELECT a.opportunity_id, a.occurred_at,
-         extract(epoch FROM a.occurred_at - lag(a.occurred_at) OVER (PARTITION BY a.opportunity_id ORDER BY a.occurred_at)) / 86400.0 AS gap
-    FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'won'
-   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
 ), won_stays AS (
-  -- A stay (deal, n) with the activities logged during it: one join instead of an index scan per stay.
-  SELECT s.stage, extract(epoch FROM s.ended_at - s.started_at) / 86400.0 AS days, count(a.occurred_at) AS acts
-    FROM stays s
-    LEFT JOIN won_acts a ON a.opportunity_id = s.opportunity_id AND a.occurred_at >= s.started_at AND a.occurred_at < s.ended_at
-   WHERE s.deal_status = 'won' AND s.ended_at IS NOT NULL
-   GROUP BY s.opportunity_id, s.n, s.stage, s.started_at, s.ended_at
+  SELECT s.stage, extract(epoch FROM s.ended_at - s.started_at) / 86400.0 AS days,
+         (SELECT count(*) FROM activities a
+           WHERE a.workspace_id = $1 AND a.opportunity_id = s.opportunity_id AND a.deleted_at IS NULL
+             AND a.occurred_at >= s.started_at AND a.occurred_at < s.ended_at) AS acts
+    FROM stays s WHERE s.deal_status = 'won' AND s.ended_at IS NOT NULL
 ), stage_norms AS (
   SELECT stage, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY acts * $3::int / GREATEST(days, $3::int)) AS engagement_norm
     FROM won_stays GROUP BY stage
+), won_acts AS (
+  SELECT a.opportunity_id, a.contact_id,
+         extract(epoch FROM a.occurred_at - lag(a.occurred_at) OVER (PARTITION BY a.opportunity_id ORDER BY a.occurred_at)) / 86400.0 AS gap
+    FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'won'
+   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
 ), won_contacts AS (
   SELECT d.opportunity_id, d.contacts AS n FROM deal_acts d JOIN opp o ON o.id = d.opportunity_id AND o.status = 'won'
 ), norms AS (
