@@ -1,5 +1,4 @@
 import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/platform/config/app-config';
 import { dataSourceOptions, runMigrations } from '../../src/platform/database/data-source.factory';
+import { buildEmbeddedTemplate } from '../../src/platform/database/embedded-template';
 
 /**
  * Test databases are built by the real migrations, once per test run, into a template: a
@@ -26,28 +26,17 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function migrateAndInstallQueue(
-  config: ReturnType<typeof loadConfig>,
-  pglite?: PGlite,
-): Promise<void> {
-  const ds = new DataSource(dataSourceOptions(config, pglite));
+async function migrateAndInstallQueue(config: ReturnType<typeof loadConfig>): Promise<void> {
+  const ds = new DataSource(dataSourceOptions(config));
   await ds.initialize();
-  await runMigrations(ds, !config.DATABASE_URL);
+  await runMigrations(ds, false);
   await ds.destroy();
-  const boss = config.DATABASE_URL
-    ? new PgBoss({
-        connectionString: config.DATABASE_URL,
-        schema: 'pgboss',
-        supervise: false,
-        schedule: false,
-      })
-    : new PgBoss({
-        ...(createPgConfig(pglite!) as object),
-        schema: 'pgboss',
-        supervise: false,
-        schedule: false,
-        max: 1,
-      });
+  const boss = new PgBoss({
+    connectionString: config.DATABASE_URL,
+    schema: 'pgboss',
+    supervise: false,
+    schedule: false,
+  });
   await boss.start();
   await boss.stop({ graceful: false, wait: true });
 }
@@ -70,11 +59,8 @@ export async function buildTemplates(): Promise<void> {
     writeFileSync(TEMPLATE_NAME_FILE, name);
     return;
   }
-  const pglite = await PGlite.create();
-  await migrateAndInstallQueue(loadConfig({ DATA_DIR: 'memory://' }), pglite);
-  const dump = await pglite.dumpDataDir('gzip');
-  writeFileSync(PGLITE_DUMP, Buffer.from(await dump.arrayBuffer()));
-  await pglite.close();
+  // The same template a production build writes for a first start.
+  await buildEmbeddedTemplate(PGLITE_DUMP);
 }
 
 export async function dropTemplates(): Promise<void> {

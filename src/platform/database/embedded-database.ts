@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { join, resolve } from 'node:path';
 import { DataDirLock } from './data-dir-lock';
+import { embeddedTemplate } from './embedded-template';
 
 export interface EmbeddedDatabase {
   pglite: PGlite;
@@ -21,7 +22,12 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
     const pgDir = join(dir, 'pg');
     const { existsSync } = await import('node:fs');
     const created = !existsSync(join(pgDir, 'PG_VERSION'));
-    const pglite = await PGlite.create({ dataDir: pgDir });
+    // A new database starts from the build's template (initdb and migrations done) when there is one.
+    const template = created ? embeddedTemplate() : undefined;
+    const pglite = await PGlite.create({
+      dataDir: pgDir,
+      ...(template ? { loadDataDir: template } : {}),
+    });
     return {
       pglite,
       created,
