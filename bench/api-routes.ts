@@ -75,12 +75,14 @@ function pipelineRoutes(
       name: 'GET /v1/pipeline/health',
       path: paths.health,
       service: () => query.summary(ws, dtos.health),
+      uncached: () => query.computeSummary(ws, dtos.health),
       sql: [[summaryQuery(ws, dtos.health)]],
     },
     {
       name: 'GET /v1/pipeline/deals?health=critical&limit=50',
       path: paths.critical,
       service: () => query.list(ws, dtos.critical),
+      uncached: () => query.computeList(ws, dtos.critical),
       sql: [[listQuery(ws, dtos.critical)]],
     },
     {

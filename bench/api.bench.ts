@@ -32,6 +32,7 @@ import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 import { CredentialsService } from '../src/platform/auth/credentials.service';
 import { TokenService } from '../src/platform/auth/token.service';
+import { RawJson } from '../src/platform/http/envelope.interceptor';
 import { WorkspaceService } from '../src/platform/workspace/workspace.service';
 import type { LoadRequest, LoadResult } from './api-load.worker';
 import { BenchRoute, benchRoutes, Query } from './api-routes';
@@ -144,13 +145,15 @@ async function startRawServer(summary: () => Promise<unknown>) {
   const server = createServer((req, res) => {
     summary().then(
       (data) => {
-        const body = JSON.stringify({
-          data: data ?? null,
-          meta: {
-            request_id: `req_${randomBytes(12).toString('hex')}`,
-            timestamp: new Date().toISOString(),
-          },
-        });
+        const meta = {
+          request_id: `req_${randomBytes(12).toString('hex')}`,
+          timestamp: new Date().toISOString(),
+        };
+        // A cached answer is JSON text already, written into the envelope as the API does.
+        const body =
+          data instanceof RawJson
+            ? `{"data":${data.json},"meta":${JSON.stringify(meta)}}`
+            : JSON.stringify({ data: data ?? null, meta });
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(body);
       },

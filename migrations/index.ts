@@ -10,6 +10,7 @@ import { PipelineHygieneRead1764165600000 } from './1764165600000-pipeline-hygie
 import { ForecastReadModels1764169200000 } from './1764169200000-forecast-read-models';
 import { PipelineReadModelKeys1764172800000 } from './1764172800000-pipeline-read-model-keys';
 import { ForecastCacheWatch1764176400000 } from './1764176400000-forecast-cache-watch';
+import { PipelineAnswerCache1764180000000 } from './1764180000000-pipeline-answer-cache';
 
 /** Every migration, oldest first. The schema is exactly these; `synchronize` is never used. */
 export const ALL_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const ALL_MIGRATIONS = [
   ForecastReadModels1764169200000,
   PipelineReadModelKeys1764172800000,
   ForecastCacheWatch1764176400000,
+  PipelineAnswerCache1764180000000,
 ];

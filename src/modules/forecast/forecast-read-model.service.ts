@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { AnswerCache } from '../../platform/cache/answer-cache';
 import { RawJson } from '../../platform/http/envelope.interceptor';
 import { QueueService } from '../../platform/jobs/queue.service';
 import { CrmWriterService } from '../crm/crm-writer.service';
@@ -12,51 +13,9 @@ const FOLLOW_UP_SECONDS = 30;
 /** Bytes of cached answers one instance keeps in memory (UTF-16 length, about 2 bytes a char). */
 const ANSWER_BODIES_MAX_BYTES = 32 * 1024 * 1024;
 
-/**
- * Answers' JSON text by workspace, route and question, with the read-model version each was
- * cached at: a hit then reads only the version from the database, not the text (100 kB for a
- * whole-workspace changes view). Least recently used out first once over `maxBytes`. Never
- * trusted alone: an entry is used only when the database's current version equals its own.
- */
-export class AnswerBodies {
-  private readonly entries = new Map<string, { version: string; body: string }>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  get(workspaceId: string, route: string, key: string) {
-    const id = `${workspaceId} ${route} ${key}`;
-    const entry = this.entries.get(id);
-    if (entry) {
-      this.entries.delete(id);
-      this.entries.set(id, entry);
-    }
-    return entry;
-  }
-
-  set(workspaceId: string, route: string, key: string, version: string, body: string): void {
-    const id = `${workspaceId} ${route} ${key}`;
-    this.drop(id);
-    if (body.length * 2 > this.maxBytes) return;
-    this.entries.set(id, { version, body });
-    this.bytes += body.length * 2;
-    for (const oldest of this.entries.keys()) {
-      if (this.bytes <= this.maxBytes) break;
-      this.drop(oldest);
-    }
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private drop(id: string): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    this.entries.delete(id);
-    this.bytes -= entry.body.length * 2;
-  }
-}
+/** The forecast answers' state: the read models' version, dirty while a write is not yet in them. */
+const STATE_SQL = `SELECT s.version, EXISTS (SELECT 1 FROM forecast_read_dirty d WHERE d.workspace_id = $1) AS dirty
+  FROM forecast_read_state s WHERE s.workspace_id = $1`;
 
 /** What a route needs to know before using the read models: their version, when fresh. */
 export interface ReadModelState {
@@ -82,14 +41,20 @@ export interface ReadModelState {
 @Injectable()
 export class ForecastReadModelService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ForecastReadModelService.name);
-  /** This instance's copy of cached answers it has served (docs/FORECAST.md, "Performance"). */
-  private readonly bodies = new AnswerBodies(ANSWER_BODIES_MAX_BYTES);
+  /** The answers of the forecast and coaching routes (docs/FORECAST.md, "Performance"). */
+  private readonly answers: AnswerCache;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly queue: QueueService,
     private readonly writer: CrmWriterService,
-  ) {}
+  ) {
+    this.answers = new AnswerCache(
+      dataSource,
+      { stateSql: STATE_SQL, table: 'forecast_response_cache' },
+      ANSWER_BODIES_MAX_BYTES,
+    );
+  }
 
   /**
    * After every module's init: pg-boss creates a queue's partition with locks that deadlock
@@ -254,43 +219,17 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
   }
 
   /**
-   * The answer of `route` to the question `params`, as JSON text: when the read models are
-   * fresh, the one cached at their version (computed and stored on a miss), otherwise computed.
-   * A hit costs one query and is never parsed. `tail` holds fields that are not part of the
-   * question and never cached (e.g. the instant an answer was generated at): they are appended
-   * to the object's text, in their order, after its cached fields.
+   * The answer of `route` to the question `params`, as JSON text (AnswerCache.answer): the one
+   * cached at the read models' version when they are fresh, otherwise computed.
    */
-  async answer(
+  answer(
     workspaceId: string,
     route: string,
     params: Record<string, unknown>,
     compute: () => Promise<object>,
     tail: Record<string, unknown> = {},
   ): Promise<RawJson> {
-    const key = JSON.stringify(params);
-    const local = this.bodies.get(workspaceId, route, key);
-    // The stored text comes back only when this instance does not hold it at the current version.
-    const [row] = await this.dataSource.query(
-      `SELECT s.version::text AS version,
-              EXISTS (SELECT 1 FROM forecast_read_dirty d WHERE d.workspace_id = $1) AS dirty,
-              CASE WHEN s.version::text IS DISTINCT FROM $4 THEN c.body END AS body
-         FROM forecast_read_state s
-         LEFT JOIN forecast_response_cache c
-                ON c.workspace_id = s.workspace_id AND c.route = $2 AND c.params = $3 AND c.version = s.version
-        WHERE s.workspace_id = $1`,
-      [workspaceId, route, key, local?.version ?? null],
-    );
-    const fresh = row && !row.dirty;
-    if (fresh && local && local.version === row.version)
-      return new RawJson(withTail(local.body, tail));
-    if (fresh && row.body !== null) {
-      this.bodies.set(workspaceId, route, key, row.version, row.body);
-      return new RawJson(withTail(row.body, tail));
-    }
-    const body = JSON.stringify(await compute());
-    if (fresh && (await this.store(workspaceId, route, key, row.version, body)))
-      this.bodies.set(workspaceId, route, key, row.version, body);
-    return new RawJson(withTail(body, tail));
+    return this.answers.answer(workspaceId, route, params, compute, tail);
   }
 
   /**
@@ -302,28 +241,6 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
       workspaceId,
     ]);
     await m.query(`DELETE FROM forecast_response_cache WHERE workspace_id = $1`, [workspaceId]);
-  }
-
-  /**
-   * Stores an answer computed while the read models were at `version`. An answer that read a
-   * later write is never served: that write's dirty mark keeps the workspace stale until the
-   * next refresh, which bumps the version.
-   */
-  private async store(
-    workspaceId: string,
-    route: string,
-    params: string,
-    version: string,
-    body: string,
-  ): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO forecast_response_cache (workspace_id, route, params, version, body)
-       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM forecast_read_state WHERE workspace_id = $1 AND version = $4)
-       ON CONFLICT (workspace_id, route, params) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, created_at = now()
-       RETURNING 1`,
-      [workspaceId, route, params, version, body],
-    );
-    return rows.length > 0;
   }
 }
 
@@ -345,11 +262,4 @@ export function monthTotalsFilters(
     sql += ` AND d.segment = $${params.length}`;
   } else sql += ` AND d.segment IS NULL`;
   return sql;
-}
-
-/** An object's JSON text with the fields of `tail` appended (`{"a":1}` + {b: 2} = `{"a":1,"b":2}`). */
-export function withTail(json: string, tail: Record<string, unknown>): string {
-  if (Object.keys(tail).length === 0) return json;
-  const extra = JSON.stringify(tail);
-  return json === '{}' ? extra : `${json.slice(0, -1)},${extra.slice(1)}`;
 }

@@ -139,10 +139,12 @@ export class HealthRecomputeService {
     const [{ deals }] = await m.query(
       `SELECT count(*)::int AS deals FROM pipeline_facts WHERE deal_status = 'open'`,
     );
-    await m.query(`UPDATE pipeline_settings SET recomputed_at = $2 WHERE workspace_id = $1`, [
-      workspaceId,
-      now,
-    ]);
+    // Every cached summary and deal page was computed from the rows just rewritten.
+    await m.query(
+      `UPDATE pipeline_settings SET recomputed_at = $2, answers_version = answers_version + 1 WHERE workspace_id = $1`,
+      [workspaceId, now],
+    );
+    await m.query(`DELETE FROM pipeline_response_cache WHERE workspace_id = $1`, [workspaceId]);
     return {
       workspaceId,
       computedAt,

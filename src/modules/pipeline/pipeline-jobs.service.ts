@@ -39,9 +39,15 @@ export class PipelineJobsService implements OnModuleInit {
       policy: 'stately',
       retryLimit: 2,
     });
-    this.writer.onBuildFinished((manager, workspaceId) =>
-      this.enqueueRecompute(workspaceId, manager),
-    );
+    this.writer.onBuildFinished(async (manager, workspaceId) => {
+      await this.enqueueRecompute(workspaceId, manager);
+      // The cached summaries and deal pages show the CRM's names, which the build may have
+      // changed: they are recomputed from the build's commit on, not at the recompute's.
+      await manager.query(
+        `UPDATE pipeline_settings SET answers_version = answers_version + 1 WHERE workspace_id = $1`,
+        [workspaceId],
+      );
+    });
   }
 
   async enqueueRecompute(workspaceId: string, manager?: EntityManager): Promise<void> {

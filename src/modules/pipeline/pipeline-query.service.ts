@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AnswerCache } from '../../platform/cache/answer-cache';
+import { RawJson } from '../../platform/http/envelope.interceptor';
 import { isUuid } from '../../platform/workspace/workspace-scoped.repository';
 import { pagination } from '../../platform/http/pagination.dto';
 import { HealthFacts, recommendations, riskFactors } from './health-explainer';
@@ -206,18 +208,50 @@ export function detailQueries(
   ];
 }
 
+/** Bytes of cached answers one instance keeps in memory (UTF-16 length, about 2 bytes a char). */
+const ANSWER_BODIES_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The pipeline answers' state: the version every recompute, settings change and finished build
+ * bumps (never dirty: those bumps are in the writing transactions).
+ */
+const ANSWERS_STATE_SQL = `SELECT s.answers_version AS version, false AS dirty
+  FROM pipeline_settings s WHERE s.workspace_id = $1`;
+
 /**
  * The read side of the pipeline: the summary, the deal list and a deal's details, all from the
- * read model the recompute keeps (pipeline_deals), joined to the CRM tables for names.
+ * read model the recompute keeps (pipeline_deals), joined to the CRM tables for names. The
+ * summary and the list are cached per question (docs/PIPELINE.md, "Performance").
  */
 @Injectable()
 export class PipelineQueryService {
+  private readonly answers: AnswerCache;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: PipelineClock,
-  ) {}
+  ) {
+    this.answers = new AnswerCache(
+      dataSource,
+      { stateSql: ANSWERS_STATE_SQL, table: 'pipeline_response_cache' },
+      ANSWER_BODIES_MAX_BYTES,
+    );
+  }
 
-  async summary(workspaceId: string, q: HealthQueryDto): Promise<HealthSummaryDto> {
+  /** The route: the answer cached at the read model's version; a hit is one query. */
+  summary(workspaceId: string, q: HealthQueryDto): Promise<RawJson> {
+    const key = {
+      owner_id: q.owner_id ?? null,
+      segment: q.segment ?? null,
+      min_amount: q.min_amount ?? null,
+    };
+    return this.answers.answer(workspaceId, 'summary', key, () =>
+      this.computeSummary(workspaceId, q),
+    );
+  }
+
+  /** The summary computed from the rollups or the read model: what a cache miss costs. */
+  async computeSummary(workspaceId: string, q: HealthQueryDto): Promise<HealthSummaryDto> {
     const query = summaryQuery(workspaceId, q);
     const rows: Array<{
       health_status: string | null;
@@ -255,12 +289,40 @@ export class PipelineQueryService {
     };
   }
 
-  async list(workspaceId: string, q: DealListQueryDto): Promise<DealListDto> {
+  /**
+   * The route: the page cached at the read model's version for the UTC day of the request (its
+   * risk sentences count days past the close date).
+   */
+  list(workspaceId: string, q: DealListQueryDto): Promise<RawJson> {
+    const now = this.clock.now();
+    const key = {
+      day: now.toISOString().slice(0, 10),
+      status: q.status,
+      health: q.health ?? null,
+      owner_id: q.owner_id ?? null,
+      segment: q.segment ?? null,
+      stage: q.stage ?? null,
+      min_amount: q.min_amount ?? null,
+      max_amount: q.max_amount ?? null,
+      sort: q.sort,
+      limit: q.limit,
+      offset: q.offset,
+    };
+    return this.answers.answer(workspaceId, 'deals', key, () =>
+      this.computeList(workspaceId, q, now),
+    );
+  }
+
+  /** The page computed: what a cache miss costs. */
+  async computeList(
+    workspaceId: string,
+    q: DealListQueryDto,
+    now: Date = this.clock.now(),
+  ): Promise<DealListDto> {
     const query = listQuery(workspaceId, q);
     const result: Row[] = await this.dataSource.query(query.sql, query.params);
     const total = result[0].total as number;
     const rows = result[0].opportunity_id === null ? [] : result;
-    const now = this.clock.now();
     const deals: DealRowDto[] = rows.map((r) => {
       const facts = factsOf(r, now);
       return {

@@ -121,7 +121,8 @@ export class PipelineSettingsService {
            healthy_min = EXCLUDED.healthy_min, monitor_min = EXCLUDED.monitor_min, at_risk_min = EXCLUDED.at_risk_min,
            engagement_window_days = EXCLUDED.engagement_window_days, stale_warning_days = EXCLUDED.stale_warning_days,
            stale_critical_days = EXCLUDED.stale_critical_days, past_close_critical_days = EXCLUDED.past_close_critical_days,
-           next_step_critical_days = EXCLUDED.next_step_critical_days, updated_at = now()`,
+           next_step_critical_days = EXCLUDED.next_step_critical_days, updated_at = now(),
+           answers_version = pipeline_settings.answers_version + 1`,
         [
           workspaceId,
           ...FACTORS.map((f) => next.weights[f]),

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import { Caller, RequireScope } from '../../platform/auth/auth.decorators';
 import type { Principal } from '../../platform/auth/auth.types';
 import { ApiEnvelope, ApiErrors, STANDARD_ERRORS } from '../../platform/http/api-docs';
+import { RawJson } from '../../platform/http/envelope.interceptor';
 import { HygieneService } from './hygiene.service';
 import { PipelineJobsService } from './pipeline-jobs.service';
 import { PipelineQueryService } from './pipeline-query.service';
@@ -38,14 +39,14 @@ export class PipelineController {
     summary: 'Pipeline health: open pipeline, deal count and amount per status band',
   })
   @ApiEnvelope(HealthSummaryDto)
-  health(@Caller() caller: Principal, @Query() q: HealthQueryDto): Promise<HealthSummaryDto> {
+  health(@Caller() caller: Principal, @Query() q: HealthQueryDto): Promise<RawJson> {
     return this.query.summary(caller.workspaceId, q);
   }
 
   @Get('deals')
   @ApiOperation({ summary: 'Deals with their health score, filtered, sorted and paginated' })
   @ApiEnvelope(DealListDto)
-  deals(@Caller() caller: Principal, @Query() q: DealListQueryDto): Promise<DealListDto> {
+  deals(@Caller() caller: Principal, @Query() q: DealListQueryDto): Promise<RawJson> {
     return this.query.list(caller.workspaceId, q);
   }
 

@@ -2,7 +2,9 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { DemoDataService } from '../../../src/modules/demo/demo-data.service';
 import { HealthRecomputeService } from '../../../src/modules/pipeline/health-recompute.service';
+import { CrmWriterService } from '../../../src/modules/crm/crm-writer.service';
 import { PipelineClock } from '../../../src/modules/pipeline/pipeline-clock';
+import { sumDecimals } from '../../../src/modules/pipeline/pipeline-query.service';
 import { EVENT_TYPES } from '../../../src/platform/events/event-types';
 import { DEFAULT_WORKSPACE_SLUG } from '../../../src/platform/workspace/workspace.service';
 import { createClient, startTestApp, TestApp, TestClient } from '../../support/test-app';
@@ -408,6 +410,95 @@ describe('Pipeline API on the demo data', () => {
         expect(res.body.error.code).toBe('VALIDATION_ERROR');
       },
     );
+  });
+
+  describe('response cache (docs/PIPELINE.md, "Performance")', () => {
+    const version = async () =>
+      (
+        await q<{ v: string }>(
+          `SELECT answers_version::text AS v FROM pipeline_settings WHERE workspace_id = $1`,
+        )
+      )[0].v;
+
+    it('serves the summary and a page as of the last build or recompute, and each invalidates them', async () => {
+      const page = '/v1/pipeline/deals?sort=-amount&limit=3';
+      const first = (await get(page).expect(200)).body.data;
+      const summary = (await get('/v1/pipeline/health').expect(200)).body.data;
+      const cached = await q<{ route: string }>(
+        `SELECT route FROM pipeline_response_cache WHERE workspace_id = $1 ORDER BY route`,
+      );
+      expect(cached.map((c) => c.route)).toEqual(expect.arrayContaining(['deals', 'summary']));
+      const top = first.deals[0] as Deal & { opportunity_name: string; amount: string };
+
+      // A CRM write that no finished build announced yet is not in the cached page...
+      await q(
+        `UPDATE opportunities SET name = name || ' (renamed)' WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, top.opportunity_id],
+      );
+      expect((await get(page).expect(200)).body.data).toEqual(first);
+      // ... the build's end invalidates every answer, in its transaction.
+      const before = await version();
+      const writer = t.app.get(CrmWriterService);
+      await t.dataSource.transaction((m) => writer.buildFinished(m, workspaceId));
+      expect(BigInt(await version())).toBe(BigInt(before) + 1n);
+      const renamed = (await get(page).expect(200)).body.data;
+      expect(renamed.deals[0].opportunity_name).toBe(`${top.opportunity_name} (renamed)`);
+      expect({ ...renamed.deals[0], opportunity_name: top.opportunity_name }).toEqual(top);
+
+      // A recompute rewrites the read model and invalidates: the summary sees an amount change.
+      await q(
+        `UPDATE opportunities SET name = $3, amount = amount + 1000.25 WHERE workspace_id = $1 AND id = $2`,
+        [workspaceId, top.opportunity_id, top.opportunity_name],
+      );
+      expect((await get('/v1/pipeline/health').expect(200)).body.data).toEqual(summary);
+      const health = t.app.get(HealthRecomputeService);
+      try {
+        await health.recompute(workspaceId);
+        const after = (await get('/v1/pipeline/health').expect(200)).body.data;
+        expect(after.total_pipeline).toBe(sumDecimals([summary.total_pipeline, '1000.25']));
+        expect((await get(page).expect(200)).body.data.deals[0].amount).toBe(
+          sumDecimals([top.amount, '1000.25']),
+        );
+      } finally {
+        await q(
+          `UPDATE opportunities SET amount = amount - 1000.25 WHERE workspace_id = $1 AND id = $2`,
+          [workspaceId, top.opportunity_id],
+        );
+        await health.recompute(workspaceId);
+      }
+      expect((await get('/v1/pipeline/health').expect(200)).body.data).toEqual(summary);
+      expect((await get(page).expect(200)).body.data).toEqual(first);
+
+      // A settings change invalidates too (weights and bands change the next recompute's scores).
+      const settings = (await get('/v1/pipeline/settings').expect(200)).body.data;
+      const beforeSettings = await version();
+      await t
+        .http()
+        .patch('/v1/pipeline/settings')
+        .set('X-API-Key', client.apiKey)
+        .send({ engagement_window_days: settings.engagement_window_days })
+        .expect(200);
+      expect(BigInt(await version())).toBe(BigInt(beforeSettings) + 1n);
+    });
+
+    it("answers a page for the request's UTC day: days past the close date count on", async () => {
+      const page = '/v1/pipeline/deals?sort=close_date&limit=1';
+      const risks = async () =>
+        ((await get(page).expect(200)).body.data.deals[0].risk_factors as string[]).find((r) =>
+          r.startsWith('Close date passed'),
+        );
+      const today = await risks();
+      const days = Number(/passed (\d+) days? ago/.exec(today ?? '')?.[1]);
+      expect(days).toBeGreaterThan(0);
+      const clock = jest.spyOn(t.app.get(PipelineClock), 'now');
+      clock.mockReturnValue(new Date(now.getTime() + 86_400_000));
+      try {
+        expect(await risks()).toBe(`Close date passed ${days + 1} days ago`);
+      } finally {
+        clock.mockReturnValue(now);
+      }
+      expect(await risks()).toBe(today);
+    });
   });
 
   describe('workspace isolation', () => {

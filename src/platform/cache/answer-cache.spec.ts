@@ -1,4 +1,4 @@
-import { AnswerBodies, withTail } from './forecast-read-model.service';
+import { AnswerBodies, withTail } from './answer-cache';
 
 describe('withTail (fields appended to a cached answer)', () => {
   it('appends the fields after the cached ones, in order, as JSON.stringify would write them', () => {
