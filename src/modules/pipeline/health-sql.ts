@@ -48,28 +48,45 @@ WITH opp AS (
   SELECT h.opportunity_id, h.stage, h.changed_at, h.close_date, o.status AS deal_status, o.stage AS current_stage,
          lag(h.stage) OVER w AS prev_stage, lag(h.close_date) OVER w AS prev_close
     FROM opportunity_stage_history h
-    JOIN opp o ON o.id = h.opportunity_id AND o.status IN ('open', 'won')
+    -- The table, not the opp CTE: its statistics make this a hash join over the history rather
+    -- than an index probe per deal (a CTE's row estimate is a guess).
+    JOIN opportunities o ON o.workspace_id = $1 AND o.id = h.opportunity_id AND o.deleted_at IS NULL
+                        AND o.status IN ('open', 'won')
    WHERE h.workspace_id = $1 AND h.changed_at <= $2::timestamptz
   WINDOW w AS (PARTITION BY h.opportunity_id ORDER BY h.changed_at, h.created_at, h.id)
 ), stays AS (
   SELECT opportunity_id, stage, deal_status, current_stage, changed_at AS started_at,
          lead(changed_at) OVER (PARTITION BY opportunity_id ORDER BY changed_at) AS ended_at
     FROM hist WHERE prev_stage IS DISTINCT FROM stage
+), won_activities AS (
+  SELECT a.opportunity_id, a.occurred_at
+    FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'won'
+   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
+), won_stream AS (
+  -- Each won deal's stays and activities in one time-ordered stream (a stay sorts before the
+  -- activities of its first instant, stays of one instant by their end), with the activities
+  -- seen so far: a stay's activities are those between it and the next stay, which ends it. No
+  -- join, so no plan that depends on estimates (a range join of the stays to the activities was
+  -- planned as a nested loop on the embedded database's lagging statistics).
+  SELECT e.opportunity_id, e.kind, e.stage, e.at, e.ended_at,
+         count(*) FILTER (WHERE e.kind = 1) OVER (PARTITION BY e.opportunity_id ORDER BY e.at, e.kind, e.ended_at NULLS LAST
+                                                  ROWS UNBOUNDED PRECEDING) AS acts_before
+    FROM (SELECT opportunity_id, 0 AS kind, stage, started_at AS at, ended_at FROM stays WHERE deal_status = 'won'
+          UNION ALL
+          SELECT opportunity_id, 1, NULL, occurred_at, NULL FROM won_activities) e
 ), won_stays AS (
-  SELECT s.stage, extract(epoch FROM s.ended_at - s.started_at) / 86400.0 AS days,
-         (SELECT count(*) FROM activities a
-           WHERE a.workspace_id = $1 AND a.opportunity_id = s.opportunity_id AND a.deleted_at IS NULL
-             AND a.occurred_at >= s.started_at AND a.occurred_at < s.ended_at) AS acts
-    FROM stays s WHERE s.deal_status = 'won' AND s.ended_at IS NOT NULL
+  SELECT w.stage, extract(epoch FROM w.ended_at - w.at) / 86400.0 AS days, w.next_acts_before - w.acts_before AS acts
+    FROM (SELECT opportunity_id, stage, at, ended_at, acts_before,
+                 lead(acts_before) OVER (PARTITION BY opportunity_id ORDER BY at, ended_at NULLS LAST) AS next_acts_before
+            FROM won_stream WHERE kind = 0) w
+   WHERE w.ended_at IS NOT NULL
 ), stage_norms AS (
   SELECT stage, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median_days,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY acts * $3::int / GREATEST(days, $3::int)) AS engagement_norm
     FROM won_stays GROUP BY stage
 ), won_acts AS (
-  SELECT a.opportunity_id, a.contact_id,
-         extract(epoch FROM a.occurred_at - lag(a.occurred_at) OVER (PARTITION BY a.opportunity_id ORDER BY a.occurred_at)) / 86400.0 AS gap
-    FROM activities a JOIN opp o ON o.id = a.opportunity_id AND o.status = 'won'
-   WHERE a.workspace_id = $1 AND a.deleted_at IS NULL AND a.occurred_at <= $2::timestamptz
+  SELECT extract(epoch FROM occurred_at - lag(occurred_at) OVER (PARTITION BY opportunity_id ORDER BY occurred_at)) / 86400.0 AS gap
+    FROM won_activities
 ), won_contacts AS (
   SELECT d.opportunity_id, d.contacts AS n FROM deal_acts d JOIN opp o ON o.id = d.opportunity_id AND o.status = 'won'
 ), norms AS (
