@@ -510,6 +510,11 @@ describe('Pipeline API on the demo data', () => {
       const res = await get(`/v1/pipeline/deals/${deal.id}`, other).expect(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
       await get('/v1/pipeline/deals/not-a-uuid').expect(404);
+      // This workspace's answers to the same questions are cached first, and the other workspace
+      // has pipeline settings (so its answers are cached too): the cache is per workspace.
+      await get('/v1/pipeline/settings', other).expect(200);
+      expect((await get('/v1/pipeline/deals').expect(200)).body.data.pagination.total).toBe(2089);
+      expect((await get('/v1/pipeline/health').expect(200)).body.data.deal_count).toBe(2089);
       expect((await get('/v1/pipeline/deals', other).expect(200)).body.data.pagination.total).toBe(
         0,
       );
