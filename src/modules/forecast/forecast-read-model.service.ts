@@ -51,7 +51,11 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
   ) {
     this.answers = new AnswerCache(
       dataSource,
-      { stateSql: STATE_SQL, table: 'forecast_response_cache' },
+      {
+        stateSql: STATE_SQL,
+        bumpSql: `UPDATE forecast_read_state SET version = version + 1 WHERE workspace_id = $1`,
+        table: 'forecast_response_cache',
+      },
       ANSWER_BODIES_MAX_BYTES,
     );
   }
@@ -96,9 +100,7 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
    */
   async state(workspaceId: string): Promise<ReadModelState | null> {
     const [row] = await this.dataSource.query(
-      `SELECT s.version::text AS version,
-              EXISTS (SELECT 1 FROM forecast_read_dirty d WHERE d.workspace_id = $1) AS dirty
-         FROM forecast_read_state s WHERE s.workspace_id = $1`,
+      `SELECT version::text AS version, dirty FROM (${STATE_SQL}) st`,
       [workspaceId],
     );
     return row && !row.dirty ? { version: row.version } : null;
@@ -236,11 +238,8 @@ export class ForecastReadModelService implements OnApplicationBootstrap {
    * Invalidates the cached answers without rebuilding anything, on the caller's transaction:
    * the snapshot job calls it, since the trends are cached and read the snapshots.
    */
-  async invalidateCache(m: EntityManager, workspaceId: string): Promise<void> {
-    await m.query(`UPDATE forecast_read_state SET version = version + 1 WHERE workspace_id = $1`, [
-      workspaceId,
-    ]);
-    await m.query(`DELETE FROM forecast_response_cache WHERE workspace_id = $1`, [workspaceId]);
+  invalidateCache(m: EntityManager, workspaceId: string): Promise<void> {
+    return this.answers.invalidate(m, workspaceId);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   UPSERT_SQL,
 } from './health-sql';
 import { PipelineClock } from './pipeline-clock';
+import { PipelineQueryService } from './pipeline-query.service';
 import { FACTORS, PipelineSettingsService } from './pipeline-settings.service';
 
 export interface RecomputeResult {
@@ -43,6 +44,7 @@ export class HealthRecomputeService {
     private readonly settings: PipelineSettingsService,
     private readonly events: EventPublisher,
     private readonly clock: PipelineClock,
+    private readonly query: PipelineQueryService,
   ) {}
 
   async recompute(workspaceId: string, now: Date = this.clock.now()): Promise<RecomputeResult> {
@@ -139,12 +141,11 @@ export class HealthRecomputeService {
     const [{ deals }] = await m.query(
       `SELECT count(*)::int AS deals FROM pipeline_facts WHERE deal_status = 'open'`,
     );
-    // Every cached summary and deal page was computed from the rows just rewritten.
-    await m.query(
-      `UPDATE pipeline_settings SET recomputed_at = $2, answers_version = answers_version + 1 WHERE workspace_id = $1`,
-      [workspaceId, now],
-    );
-    await m.query(`DELETE FROM pipeline_response_cache WHERE workspace_id = $1`, [workspaceId]);
+    await m.query(`UPDATE pipeline_settings SET recomputed_at = $2 WHERE workspace_id = $1`, [
+      workspaceId,
+      now,
+    ]);
+    await this.query.invalidateAnswers(m, workspaceId);
     return {
       workspaceId,
       computedAt,

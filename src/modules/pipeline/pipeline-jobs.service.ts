@@ -5,6 +5,7 @@ import { AppConfig } from '../../platform/config/app-config';
 import { QueueService } from '../../platform/jobs/queue.service';
 import { CrmWriterService } from '../crm/crm-writer.service';
 import { HealthRecomputeService } from './health-recompute.service';
+import { PipelineQueryService } from './pipeline-query.service';
 
 export const RECOMPUTE_QUEUE = 'pipeline.recompute';
 export const NIGHTLY_QUEUE = 'pipeline.recompute-all';
@@ -25,6 +26,7 @@ export class PipelineJobsService implements OnModuleInit {
     private readonly queue: QueueService,
     private readonly writer: CrmWriterService,
     private readonly health: HealthRecomputeService,
+    private readonly query: PipelineQueryService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,12 +43,8 @@ export class PipelineJobsService implements OnModuleInit {
     });
     this.writer.onBuildFinished(async (manager, workspaceId) => {
       await this.enqueueRecompute(workspaceId, manager);
-      // The cached summaries and deal pages show the CRM's names, which the build may have
-      // changed: they are recomputed from the build's commit on, not at the recompute's.
-      await manager.query(
-        `UPDATE pipeline_settings SET answers_version = answers_version + 1 WHERE workspace_id = $1`,
-        [workspaceId],
-      );
+      // From the build's commit on, not the recompute's: the pages show the CRM's names.
+      await this.query.invalidateAnswers(manager, workspaceId);
     });
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AnswerCache } from '../../platform/cache/answer-cache';
 import { RawJson } from '../../platform/http/envelope.interceptor';
 import { isUuid } from '../../platform/workspace/workspace-scoped.repository';
@@ -233,9 +233,22 @@ export class PipelineQueryService {
   ) {
     this.answers = new AnswerCache(
       dataSource,
-      { stateSql: ANSWERS_STATE_SQL, table: 'pipeline_response_cache' },
+      {
+        stateSql: ANSWERS_STATE_SQL,
+        bumpSql: `UPDATE pipeline_settings SET answers_version = answers_version + 1 WHERE workspace_id = $1`,
+        table: 'pipeline_response_cache',
+      },
       ANSWER_BODIES_MAX_BYTES,
     );
+  }
+
+  /**
+   * Invalidates the cached summaries and deal pages on the caller's transaction: every recompute
+   * (the read model was rewritten), settings change and finished build (the pages show the CRM's
+   * names, which the build may have changed) calls it.
+   */
+  invalidateAnswers(manager: EntityManager, workspaceId: string): Promise<void> {
+    return this.answers.invalidate(manager, workspaceId);
   }
 
   /** The route: the answer cached at the read model's version; a hit is one query. */

@@ -97,7 +97,15 @@ export class PipelineSettingsService {
     return this.get(workspaceId, manager);
   }
 
-  async update(workspaceId: string, patch: SettingsPatch): Promise<PipelineSettings> {
+  /**
+   * Applies a patch in one transaction; `changed` runs in it after the write (what follows from
+   * a settings change, e.g. invalidating answers and enqueueing a recompute, commits with it).
+   */
+  async update(
+    workspaceId: string,
+    patch: SettingsPatch,
+    changed?: (manager: EntityManager) => Promise<void>,
+  ): Promise<PipelineSettings> {
     return this.dataSource.transaction(async (m) => {
       const current = await this.get(workspaceId, m);
       const next = {
@@ -121,8 +129,7 @@ export class PipelineSettingsService {
            healthy_min = EXCLUDED.healthy_min, monitor_min = EXCLUDED.monitor_min, at_risk_min = EXCLUDED.at_risk_min,
            engagement_window_days = EXCLUDED.engagement_window_days, stale_warning_days = EXCLUDED.stale_warning_days,
            stale_critical_days = EXCLUDED.stale_critical_days, past_close_critical_days = EXCLUDED.past_close_critical_days,
-           next_step_critical_days = EXCLUDED.next_step_critical_days, updated_at = now(),
-           answers_version = pipeline_settings.answers_version + 1`,
+           next_step_critical_days = EXCLUDED.next_step_critical_days, updated_at = now()`,
         [
           workspaceId,
           ...FACTORS.map((f) => next.weights[f]),
@@ -136,6 +143,7 @@ export class PipelineSettingsService {
           next.alerts.next_step_critical_days,
         ],
       );
+      await changed?.(m);
       return this.get(workspaceId, m);
     });
   }

@@ -86,8 +86,10 @@ export class PipelineController {
     @Caller() caller: Principal,
     @Body() body: UpdateSettingsDto,
   ): Promise<SettingsDto> {
-    const settings = await this.settings.update(caller.workspaceId, body);
-    await this.jobs.enqueueRecompute(caller.workspaceId);
-    return settings;
+    // The cached answers are invalidated and the recompute enqueued in the change's transaction.
+    return this.settings.update(caller.workspaceId, body, async (m) => {
+      await this.query.invalidateAnswers(m, caller.workspaceId);
+      await this.jobs.enqueueRecompute(caller.workspaceId, m);
+    });
   }
 }

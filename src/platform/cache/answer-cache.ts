@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { RawJson } from '../http/envelope.interceptor';
 
 /**
@@ -55,6 +55,8 @@ export interface AnswerCacheTables {
    * used. No row: nothing is cached for the workspace yet.
    */
   stateSql: string;
+  /** A statement that moves workspace $1 to a new version (see AnswerCache.invalidate). */
+  bumpSql: string;
   /** The answers: (workspace_id uuid, route, params text, version bigint, body text), keyed by the first three. */
   table: string;
 }
@@ -74,7 +76,7 @@ export class AnswerCache {
 
   constructor(
     private readonly dataSource: DataSource,
-    tables: AnswerCacheTables,
+    private readonly tables: AnswerCacheTables,
     maxBytes: number,
   ) {
     this.bodies = new AnswerBodies(maxBytes);
@@ -132,6 +134,17 @@ export class AnswerCache {
       if (stored.length > 0) this.bodies.set(workspaceId, route, key, row.version, body);
     }
     return new RawJson(withTail(body, tail));
+  }
+
+  /**
+   * Invalidates every answer of the workspace on the caller's transaction, which must be the one
+   * that changes what the answers derive from: the version moves on (an answer being computed
+   * meanwhile is then not stored) and the stored answers are deleted. Instances' in-memory
+   * copies are never used at an old version.
+   */
+  async invalidate(manager: EntityManager, workspaceId: string): Promise<void> {
+    await manager.query(this.tables.bumpSql, [workspaceId]);
+    await manager.query(`DELETE FROM ${this.tables.table} WHERE workspace_id = $1`, [workspaceId]);
   }
 }
 

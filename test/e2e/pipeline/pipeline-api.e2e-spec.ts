@@ -472,6 +472,11 @@ describe('Pipeline API on the demo data', () => {
       // A settings change invalidates too (weights and bands change the next recompute's scores).
       const settings = (await get('/v1/pipeline/settings').expect(200)).body.data;
       const beforeSettings = await version();
+      // Jobs do not run in this suite: the demo load's recompute job is still waiting. Removed, so
+      // the one below can only be the settings change's.
+      await q(
+        `DELETE FROM pgboss.job WHERE name = 'pipeline.recompute' AND data->>'workspaceId' = $1`,
+      );
       await t
         .http()
         .patch('/v1/pipeline/settings')
@@ -479,6 +484,11 @@ describe('Pipeline API on the demo data', () => {
         .send({ engagement_window_days: settings.engagement_window_days })
         .expect(200);
       expect(BigInt(await version())).toBe(BigInt(beforeSettings) + 1n);
+      // ... and its recompute was enqueued in the same transaction.
+      const [job] = await q<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'pipeline.recompute' AND data->>'workspaceId' = $1`,
+      );
+      expect(job.n).toBe(1);
     });
 
     it("answers a page for the request's UTC day: days past the close date count on", async () => {
