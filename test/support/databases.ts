@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/platform/config/app-config';
-import { dataSourceOptions, runMigrations } from '../../src/platform/database/data-source.factory';
-import { buildEmbeddedTemplate } from '../../src/platform/database/embedded-template';
+import {
+  buildEmbeddedTemplate,
+  installSchema,
+} from '../../src/platform/database/embedded-template';
 
 /**
  * Test databases are built by the real migrations, once per test run, into a template: a
@@ -26,21 +26,6 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function migrateAndInstallQueue(config: ReturnType<typeof loadConfig>): Promise<void> {
-  const ds = new DataSource(dataSourceOptions(config));
-  await ds.initialize();
-  await runMigrations(ds, false);
-  await ds.destroy();
-  const boss = new PgBoss({
-    connectionString: config.DATABASE_URL,
-    schema: 'pgboss',
-    supervise: false,
-    schedule: false,
-  });
-  await boss.start();
-  await boss.stop({ graceful: false, wait: true });
-}
-
 export async function buildTemplates(): Promise<void> {
   mkdirSync(CACHE_DIR, { recursive: true });
   const url = serverUrl();
@@ -53,7 +38,7 @@ export async function buildTemplates(): Promise<void> {
     } finally {
       await admin.end();
     }
-    await migrateAndInstallQueue(
+    await installSchema(
       loadConfig({ DATABASE_URL: withDatabase(url, name), DATA_DIR: 'memory://' }),
     );
     writeFileSync(TEMPLATE_NAME_FILE, name);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
+import { AppConfig, loadConfig } from '../config/app-config';
 import { dataSourceOptions, runMigrations } from './data-source.factory';
 
 /**
@@ -20,16 +20,18 @@ export function embeddedTemplate(): Blob | undefined {
   return existsSync(EMBEDDED_TEMPLATE) ? new Blob([readFileSync(EMBEDDED_TEMPLATE)]) : undefined;
 }
 
-/** Builds the template in memory with the application's own migrations and writes it. */
-export async function buildEmbeddedTemplate(path = EMBEDDED_TEMPLATE): Promise<void> {
-  const pglite = await PGlite.create();
-  const config = loadConfig({ DATA_DIR: 'memory://' });
+/**
+ * Brings a new database to what the application expects at start: every migration, then
+ * pg-boss's schema. The embedded database when `pglite` is given, else `config.DATABASE_URL`.
+ * The build's template and the tests' templates are made by it.
+ */
+export async function installSchema(config: AppConfig, pglite?: PGlite): Promise<void> {
   const ds = new DataSource(dataSourceOptions(config, pglite));
   await ds.initialize();
-  await runMigrations(ds, true);
+  await runMigrations(ds, pglite !== undefined);
   await ds.destroy();
   const boss = new PgBoss({
-    ...(createPgConfig(pglite) as object),
+    ...(pglite ? (createPgConfig(pglite) as object) : { connectionString: config.DATABASE_URL }),
     schema: 'pgboss',
     supervise: false,
     schedule: false,
@@ -37,6 +39,12 @@ export async function buildEmbeddedTemplate(path = EMBEDDED_TEMPLATE): Promise<v
   });
   await boss.start();
   await boss.stop({ graceful: false, wait: true });
+}
+
+/** Builds the template in memory with the application's own migrations and writes it. */
+export async function buildEmbeddedTemplate(path = EMBEDDED_TEMPLATE): Promise<void> {
+  const pglite = await PGlite.create();
+  await installSchema(loadConfig({ DATA_DIR: 'memory://' }), pglite);
   const dump = await pglite.dumpDataDir('gzip');
   writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
   await pglite.close();
